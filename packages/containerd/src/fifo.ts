@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process'
+import { constants as fsConstants, open as openCallback } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import { Socket } from 'node:net'
+import { join } from 'node:path'
+import type { Readable, Writable } from 'node:stream'
+import { promisify } from 'node:util'
+
+import { FifoError } from './errors.js'
+
+const execFileAsync = promisify(execFile)
+// The callback form returns a bare fd. A FileHandle would close its fd when
+// garbage collected, behind the back of the socket that reads it.
+const openFd = promisify(openCallback)
+
+/** Which stdio FIFOs to create for one process. */
+export interface FifoSetOptions {
+  /** Parent directory; the set gets its own subdirectory named after `id`. */
+  directory: string
+  id: string
+  stdin: boolean
+  stdout: boolean
+  stderr: boolean
+}
+
+/**
+ * The FIFOs of one process and this side's ends of them. The paths go to
+ * containerd (empty for a stream not requested); the streams are ours.
+ */
+export interface FifoSet {
+  readonly directory: string
+  readonly paths: { stdin: string; stdout: string; stderr: string }
+  /** Writes into the process's stdin; ending it gives the process EOF. */
+  readonly stdin: Writable | null
+  readonly stdout: Readable | null
+  readonly stderr: Readable | null
+  /** Destroys the streams that are still open and removes the FIFOs. Safe to call twice. */
+  close(): Promise<void>
+}
+
+/**
+ * Creates the FIFOs of a process and opens this side's ends without ever
+ * blocking the event loop.
+ *
+ * Linux lets a FIFO be opened for reading with O_NONBLOCK before any writer
+ * exists. The write end is opened O_RDWR: with O_WRONLY and no reader yet the
+ * open fails with ENXIO, while O_RDWR counts as its own reader. Bytes written
+ * before the shim opens its end wait in the pipe. Ending the stdin stream
+ * closes the only writer, so the shim reads EOF and closes the process's stdin.
+ */
+export async function createFifoSet(options: FifoSetOptions): Promise<FifoSet> {
+  const directory = join(options.directory, options.id)
+  const paths = {
+    stdin: options.stdin ? join(directory, 'stdin') : '',
+    stdout: options.stdout ? join(directory, 'stdout') : '',
+    stderr: options.stderr ? join(directory, 'stderr') : '',
+  }
+  const wanted = [paths.stdin, paths.stdout, paths.stderr].filter(Boolean)
+  const streams: Socket[] = []
+  try {
+    await mkdir(directory, { recursive: true, mode: 0o700 })
+    if (wanted.length) await makeFifos(wanted)
+    const stdin = paths.stdin ? await openWriteEnd(paths.stdin) : null
+    if (stdin) streams.push(stdin)
+    const stdout = paths.stdout ? await openReadEnd(paths.stdout) : null
+    if (stdout) streams.push(stdout)
+    const stderr = paths.stderr ? await openReadEnd(paths.stderr) : null
+    if (stderr) streams.push(stderr)
+    return new OpenFifoSet(directory, paths, stdin, stdout, stderr)
+  } catch (err) {
+    for (const stream of streams) stream.destroy()
+    await rm(directory, { recursive: true, force: true })
+    if (err instanceof FifoError) throw err
+    throw new FifoError(`failed to create stdio FIFOs in ${directory}: ${(err as Error).message}`, {
+      cause: err,
+    })
+  }
+}
+
+class OpenFifoSet implements FifoSet {
+  private closing: Promise<void> | undefined
+
+  constructor(
+    readonly directory: string,
+    readonly paths: { stdin: string; stdout: string; stderr: string },
+    readonly stdin: Socket | null,
+    readonly stdout: Socket | null,
+    readonly stderr: Socket | null,
+  ) {}
+
+  close(): Promise<void> {
+    this.closing ??= this.release()
+    return this.closing
+  }
+
+  private async release(): Promise<void> {
+    for (const stream of [this.stdin, this.stdout, this.stderr]) stream?.destroy()
+    await rm(this.directory, { recursive: true, force: true })
+  }
+}
+
+async function makeFifos(paths: string[]): Promise<void> {
+  // Node has no mkfifo(3) binding; one mkfifo(1) call creates the whole set.
+  try {
+    await execFileAsync('mkfifo', ['-m', '600', ...paths])
+  } catch (err) {
+    const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message
+    throw new FifoError(`mkfifo failed: ${detail}`, { cause: err })
+  }
+}
+
+async function openReadEnd(path: string): Promise<Socket> {
+  const fd = await openFd(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
+  return new Socket({ fd, readable: true, writable: false })
+}
+
+async function openWriteEnd(path: string): Promise<Socket> {
+  const fd = await openFd(path, fsConstants.O_RDWR | fsConstants.O_NONBLOCK)
+  return new Socket({ fd, readable: false, writable: true })
+}

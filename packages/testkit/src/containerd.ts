@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { ctr } from './ctr.js'
+import { waitFor } from './wait.js'
+
+/** A containerd started for one test run, under its own temporary directory. */
+export interface ContainerdInstance {
+  /** Path of the gRPC socket. */
+  readonly address: string
+  /** The temporary directory holding the config, root, state and log. */
+  readonly directory: string
+  readonly pid: number
+  /** containerd's own log (stdout and stderr). */
+  readonly logPath: string
+  /** Kills every task, removes every container, stops containerd and deletes the directory. */
+  stop(): Promise<void>
+}
+
+/** Options of startContainerd. */
+export interface StartContainerdOptions {
+  /** Directory to create the instance in; a new one under the OS temp dir by default. */
+  directory?: string
+  /** Keep the directory after stop (for debugging a failed run). */
+  keepDirectory?: boolean
+}
+
+/**
+ * Starts a private containerd and waits until it answers on its socket. The
+ * CRI plugin is disabled, and nothing listens on TCP.
+ */
+export async function startContainerd(options: StartContainerdOptions = {}): Promise<ContainerdInstance> {
+  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'dexec-ctd-')))
+  const address = join(directory, 'containerd.sock')
+  const configPath = join(directory, 'config.toml')
+  const logPath = join(directory, 'containerd.log')
+  await writeFile(configPath, renderConfig(directory, address))
+
+  const log = createWriteStream(logPath)
+  const child = spawn('containerd', ['--config', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout!.pipe(log)
+  child.stderr!.pipe(log)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const spawnError = new Promise<never>((_, reject) => child.once('error', reject))
+
+  const answers = () => ctr(address, 'default', ['version']).then(() => true, () => false)
+  try {
+    await Promise.race([
+      spawnError,
+      waitFor(answers, {
+        timeoutMs: 20_000,
+        what: `containerd to answer on ${address} (log: ${logPath})`,
+      }),
+    ])
+  } catch (err) {
+    child.kill('SIGKILL')
+    await exited
+    throw err
+  }
+
+  return {
+    address,
+    directory,
+    pid: child.pid!,
+    logPath,
+    stop: () => stopContainerd(child, exited, address, directory, options.keepDirectory ?? false),
+  }
+}
+
+async function stopContainerd(
+  child: ChildProcess,
+  exited: Promise<void>,
+  address: string,
+  directory: string,
+  keepDirectory: boolean,
+): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    await removeEverything(address)
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    await exited
+    clearTimeout(timer)
+  }
+  if (!keepDirectory) await rm(directory, { recursive: true, force: true })
+}
+
+/** Kills and deletes every task and container of every namespace, so no shim outlives the test. */
+async function removeEverything(address: string): Promise<void> {
+  const namespaces = (await ctr(address, 'default', ['namespaces', 'ls', '-q'])).split('\n').filter(Boolean)
+  for (const namespace of namespaces) {
+    const containers = (await ctr(address, namespace, ['containers', 'ls', '-q'])).split('\n').filter(Boolean)
+    for (const id of containers) {
+      await ctr(address, namespace, ['tasks', 'kill', '-a', '-s', 'SIGKILL', id]).catch(() => '')
+      await ctr(address, namespace, ['tasks', 'delete', '-f', id]).catch(() => '')
+      await ctr(address, namespace, ['containers', 'delete', id]).catch(() => '')
+    }
+  }
+}
+
+function renderConfig(directory: string, address: string): string {
+  return [
+    'version = 2',
+    `root = "${join(directory, 'root')}"`,
+    `state = "${join(directory, 'state')}"`,
+    'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+    '',
+    '[grpc]',
+    `  address = "${address}"`,
+    '',
+    '[ttrpc]',
+    `  address = "${address}.ttrpc"`,
+    '',
+    '[debug]',
+    '  address = ""',
+    '',
+    '[metrics]',
+    '  address = ""',
+    '',
+  ].join('\n')
+}
