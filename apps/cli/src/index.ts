@@ -1,0 +1,1 @@
+export { serve, serveUsage } from './serve.js'

@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util'
+
+import { startServer } from '@dexec/server'
+import pino from 'pino'
+
+const DEFAULT_CONTAINERD = '/run/containerd/containerd.sock'
+const DEFAULT_STATE_DIR = '/run/dexec'
+
+export const serveUsage = `Usage:  dexec serve [OPTIONS]
+
+Serve the Docker Engine exec API for the containers of one containerd namespace.
+
+Options:
+      --containerd string   containerd socket (default "${DEFAULT_CONTAINERD}",
+                            or $CONTAINERD_ADDRESS)
+  -n, --namespace string    containerd namespace (default "default", or $CONTAINERD_NAMESPACE)
+  -H, --host string         address to listen on: unix:///PATH or tcp://127.0.0.1:PORT
+                            (default "unix:///run/dexec.sock")
+      --state-dir string    directory for the FIFOs of running execs (default "${DEFAULT_STATE_DIR}")
+      --keep-on-disconnect  leave an attached process running when its client goes away
+                            (Docker's behaviour); by default it is killed
+      --log-level string    log level: fatal, error, warn, info, debug, trace (default "warn")
+  -h, --help                print this help
+`
+
+/** Runs `dexec serve` until SIGINT or SIGTERM. */
+export async function serve(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      containerd: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      host: { type: 'string', short: 'H' },
+      'state-dir': { type: 'string' },
+      'keep-on-disconnect': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    process.stdout.write(serveUsage)
+    return 0
+  }
+  const logger = pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2))
+  const server = await startServer({
+    containerd: values.containerd ?? process.env.CONTAINERD_ADDRESS ?? DEFAULT_CONTAINERD,
+    namespace: values.namespace ?? process.env.CONTAINERD_NAMESPACE ?? 'default',
+    host: values.host ?? 'unix:///run/dexec.sock',
+    stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
+    killOnDisconnect: !values['keep-on-disconnect'],
+    logger,
+  })
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  logger.info('shutting down')
+  await server.close()
+  return 0
+}

@@ -1,0 +1,111 @@
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+
+import {
+  MAX_API_VERSION,
+  MIN_API_VERSION,
+  checkApiVersion,
+  parseApiVersion,
+} from '@dexec/api-types'
+import { toDexecError, type ExecService } from '@dexec/core'
+import { Hono } from 'hono'
+import type { Logger } from 'pino'
+
+import { engineHeaders } from './headers.js'
+import { sendJson } from './json.js'
+import { registerContainerRoutes } from './routes/containers.js'
+import { registerExecRoutes } from './routes/exec.js'
+import { registerSystemRoutes } from './routes/system.js'
+import { statusByKind } from './status.js'
+
+/** A connection taken over from the HTTP server for an attached exec start. */
+export interface Hijack {
+  socket: Duplex
+  /** Bytes that followed the request body in the same reads: the start of stdin. */
+  head: Buffer
+}
+
+/** Values of the Hono environment: Node's request, and the socket when the request asked to upgrade. */
+export interface AppBindings {
+  incoming: IncomingMessage
+  outgoing?: import('node:http').ServerResponse
+  hijack?: Hijack
+}
+
+/** Variables that middleware sets for the handlers. */
+export interface AppVariables {
+  apiVersion: string
+}
+
+export type AppEnv = { Bindings: AppBindings; Variables: AppVariables }
+
+const VERSION_PREFIX = /^\/v([0-9.]+)(?=\/)/
+
+/** Options of createApp. */
+export interface AppOptions {
+  service: ExecService
+  logger: Logger
+}
+
+/**
+ * Builds the Hono app of the Engine API. Every route answers both bare and
+ * under a `/v<version>` prefix; the version check runs before anything else.
+ */
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ getPath: (request) => stripVersion(pathOf(request.url)) })
+
+  app.use(async function versionCheck(c, next) {
+    const match = VERSION_PREFIX.exec(pathOf(c.req.url))
+    const requested = match?.[1]
+    if (requested !== undefined) {
+      const problem = parseApiVersion(requested) ? checkApiVersion(requested) : `invalid API version: ${requested}`
+      if (problem) return versionError(c, requested, problem)
+    }
+    c.set('apiVersion', requested ?? MAX_API_VERSION)
+    await next()
+    if (c.res.headers.has('x-hono-already-sent')) return
+    for (const [name, value] of Object.entries(engineHeaders())) {
+      if (!c.res.headers.has(name)) c.res.headers.set(name, value)
+    }
+  })
+
+  registerSystemRoutes(app, options.service)
+  registerContainerRoutes(app, options.service)
+  registerExecRoutes(app, options.service, options.logger)
+
+  app.notFound((c) => sendJson(c, { message: 'page not found' }, 404))
+  app.onError(function errorHandler(err, c) {
+    const error = toDexecError(err)
+    if (error.kind === 'SYSTEM') options.logger.error({ err, path: c.req.path }, 'request failed')
+    const response = sendJson(c, { message: error.message }, statusByKind[error.kind])
+    for (const [name, value] of Object.entries(engineHeaders())) response.headers.set(name, value)
+    return response
+  })
+  return app
+}
+
+function versionError(c: import('hono').Context<AppEnv>, requested: string, message: string) {
+  const headers = engineHeaders()
+  delete (headers as Record<string, string | undefined>)['Docker-Experimental']
+  // Docker answers in plain text when the requested version predates JSON errors (1.24).
+  if (parseApiVersion(requested) && compareLoose(requested, MIN_API_VERSION) < 0) {
+    return c.text(`${message}\n`, 400, { ...headers, 'X-Content-Type-Options': 'nosniff' })
+  }
+  return sendJson(c, { message }, 400, headers)
+}
+
+function compareLoose(a: string, b: string): number {
+  const [am = 0, an = 0] = a.split('.').map(Number)
+  const [bm = 0, bn = 0] = b.split('.').map(Number)
+  return am === bm ? an - bn : am - bm
+}
+
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('://') + 3)
+  const query = url.indexOf('?', start)
+  return query === -1 ? url.slice(start) : url.slice(start, query)
+}
+
+function stripVersion(path: string): string {
+  return path.replace(VERSION_PREFIX, '')
+}

@@ -1,0 +1,80 @@
+import {
+  isContainerdError,
+  type ContainerdClient,
+  type ContainerRecord,
+  type ProcessState,
+} from '@dexec/containerd'
+
+import { errAmbiguousContainer, errNoSuchContainer } from './errors.js'
+
+/** Labels that carry a container's name, as other containerd clients set them. */
+export const NAME_LABELS = ['nerdctl/name'] as const
+
+/** Docker's container states, as dexec derives them from containerd's task status. */
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'exited'
+
+/** A container of the namespace with the state of its task. */
+export interface ContainerView {
+  id: string
+  /** The name without Docker's leading slash: a name label, or the id. */
+  name: string
+  record: ContainerRecord
+  /** The task (init process), or null when the container has none. */
+  task: ProcessState | null
+  status: ContainerStatus
+}
+
+/** Returns a container's name: its name label if it has one, else its id. */
+export function containerName(record: ContainerRecord): string {
+  for (const label of NAME_LABELS) {
+    const name = record.labels[label]
+    if (name) return name
+  }
+  return record.id
+}
+
+/**
+ * Finds a container by full id, then by name, then by unique id prefix, as
+ * Docker resolves references. Throws NOT_FOUND with the reference as given.
+ */
+export async function resolveContainer(client: ContainerdClient, ref: string): Promise<ContainerRecord> {
+  if (ref === '') throw errNoSuchContainer(ref)
+  try {
+    return await client.getContainer(ref)
+  } catch (err) {
+    if (!isContainerdError(err, 'NOT_FOUND') && !isContainerdError(err, 'INVALID_ARGUMENT')) throw err
+  }
+  const name = ref.startsWith('/') ? ref.slice(1) : ref
+  const all = await client.listContainers()
+  const byName = all.filter((record) => containerName(record) === name && record.id !== name)
+  if (byName.length === 1) return byName[0]!
+  const byPrefix = all.filter((record) => record.id.startsWith(ref))
+  if (byPrefix.length > 1) throw errAmbiguousContainer(ref)
+  if (byPrefix.length === 1) return byPrefix[0]!
+  throw errNoSuchContainer(ref)
+}
+
+/** Reads the task of a container and derives its Docker state. */
+export async function viewContainer(client: ContainerdClient, record: ContainerRecord): Promise<ContainerView> {
+  let task: ProcessState | null = null
+  try {
+    task = await client.getProcess(record.id)
+  } catch (err) {
+    if (!isContainerdError(err, 'NOT_FOUND')) throw err
+  }
+  return { id: record.id, name: containerName(record), record, task, status: statusOf(task) }
+}
+
+function statusOf(task: ProcessState | null): ContainerStatus {
+  switch (task?.status) {
+    case 'running':
+      return 'running'
+    case 'paused':
+    case 'pausing':
+      return 'paused'
+    case 'stopped':
+      return 'exited'
+    default:
+      return 'created'
+  }
+}

@@ -1,0 +1,266 @@
+import { mkdir } from 'node:fs/promises'
+
+import type { ContainerdClient, ContainerRecord } from '@dexec/containerd'
+import { ExecStore, type ExecRecord } from '@dexec/exec-store'
+import { TwoPhaseGc } from '@dexec/gc'
+import { parseDetachKeys } from '@dexec/stream'
+
+import { resolveContainer, viewContainer, type ContainerView } from './containers.js'
+import { buildExecEnv } from './env.js'
+import {
+  errContainerNotRunning,
+  errContainerPaused,
+  errExecNotStarted,
+  errExecSessionTimeout,
+  errNoCommand,
+  errNoSuchContainer,
+  errNoSuchExec,
+  toDexecError,
+} from './errors.js'
+import { EventBus, execEvent } from './events.js'
+import { renderContainerInspect, renderContainerSummary, renderExecInspect, type ExecInspect } from './render.js'
+import { runAttachedStart, runDetachedStart, type ClientStreams, type StartContext } from './exec-start.js'
+import { lookupUser } from './user-lookup.js'
+
+/** What a client asks for when it creates an exec (the Engine API body, decoded). */
+export interface CreateExecRequest {
+  Cmd: string[] | null
+  Env: string[] | null
+  User: string
+  WorkingDir: string
+  Tty: boolean
+  AttachStdin: boolean
+  AttachStdout: boolean
+  AttachStderr: boolean
+  Privileged: boolean
+  DetachKeys: string
+  ConsoleSize: [number, number] | null
+}
+
+/** Options of a start: the Engine API body, decoded. */
+export interface StartExecRequest {
+  Tty: boolean
+  ConsoleSize: [number, number] | null
+}
+
+/** Options of an ExecService. */
+export interface ExecServiceOptions {
+  client: ContainerdClient
+  /** Directory for the FIFOs of running execs; created if missing. */
+  stateDir: string
+  /** Kill an attached process with SIGKILL when its client goes away (default true). */
+  killOnDisconnect?: boolean
+  /** Interval of the two-phase GC of finished exec records, in ms (default 5 minutes). */
+  gcIntervalMs?: number
+  events?: EventBus
+}
+
+const SESSION_READY_TIMEOUT_MS = 10_000
+
+/**
+ * Docker's exec semantics over one containerd namespace: create, start
+ * (attached or detached), resize, inspect, and the container views that
+ * Docker clients read around them.
+ */
+export class ExecService {
+  readonly events: EventBus
+  readonly store = new ExecStore()
+  private readonly client: ContainerdClient
+  private readonly stateDir: string
+  private readonly killOnDisconnect: boolean
+  private readonly gc: TwoPhaseGc
+  private readonly started = new Map<string, Promise<void>>()
+
+  constructor(options: ExecServiceOptions) {
+    this.client = options.client
+    this.stateDir = options.stateDir
+    this.killOnDisconnect = options.killOnDisconnect ?? true
+    this.events = options.events ?? new EventBus()
+    this.gc = new TwoPhaseGc({ store: this.store, intervalMs: options.gcIntervalMs ?? 300_000 })
+  }
+
+  /** Prepares the state directory and starts the GC. */
+  async open(): Promise<void> {
+    await mkdir(this.stateDir, { recursive: true, mode: 0o700 })
+    this.gc.start()
+  }
+
+  /** Stops the GC. Running execs are left to finish on their own. */
+  close(): void {
+    this.gc.stop()
+  }
+
+  /** Returns containerd's version, for /version. */
+  containerdVersion(): Promise<{ version: string; revision: string }> {
+    return this.client.version()
+  }
+
+  /** Creates an exec in a running container and returns its id. */
+  async createExec(containerRef: string, request: CreateExecRequest): Promise<string> {
+    if (!request.Cmd || request.Cmd.length === 0) throw errNoCommand()
+    const view = await this.requireRunning(containerRef)
+    const process = view.record.spec?.process
+    const detachKeys = request.DetachKeys ? parseDetachKeys(request.DetachKeys) : Buffer.alloc(0)
+    if (request.User) await lookupUser(view, request.User)
+    const env = buildExecEnv({
+      hostname: view.record.spec?.hostname ?? '',
+      tty: request.Tty,
+      containerEnv: process?.env ?? [],
+      execEnv: request.Env ?? [],
+    })
+    const record = this.store.create({
+      containerId: view.id,
+      cmd: request.Cmd,
+      env,
+      user: request.User,
+      workingDir: request.WorkingDir,
+      tty: request.Tty,
+      attachStdin: request.AttachStdin,
+      attachStdout: request.AttachStdout,
+      attachStderr: request.AttachStderr,
+      privileged: request.Privileged,
+      detachKeys,
+      consoleSize: request.ConsoleSize,
+    })
+    this.publish(record, view.record, `exec_create: ${describeCommand(request.Cmd)}`)
+    return record.id
+  }
+
+  /**
+   * Checks everything that can fail before a start's stream is opened: the
+   * exec exists and its container still runs and is not paused.
+   */
+  async prepareStart(execId: string): Promise<ExecRecord> {
+    const record = this.store.get(execId)
+    if (!record) throw errNoSuchExec(execId)
+    await this.requireContainerOf(record)
+    return record
+  }
+
+  /** Starts an exec without attaching; returns once the process runs. */
+  async startDetached(execId: string, request: StartExecRequest): Promise<void> {
+    const record = await this.prepareStart(execId)
+    const context = await this.startContext(record)
+    await this.trackStart(record, runDetachedStart(context, request))
+  }
+
+  /**
+   * Starts an exec attached to a client connection that is already open
+   * (hijacked). Failures from here on are written into the stream, as
+   * Docker does once the status line is sent. Resolves when the session ends.
+   */
+  async startAttached(execId: string, request: StartExecRequest, streams: ClientStreams): Promise<void> {
+    const record = this.store.get(execId)
+    if (!record) throw errNoSuchExec(execId)
+    const context = await this.startContext(record)
+    await this.trackStart(record, runAttachedStart(context, request, streams))
+  }
+
+  /** Resizes an exec's terminal, waiting up to 10 s for a start in progress. */
+  async resizeExec(execId: string, height: number, width: number): Promise<void> {
+    const record = await this.prepareStart(execId)
+    if (record.status === 'created') await this.waitForStart(record)
+    if (record.pid === 0) throw errExecNotStarted()
+    try {
+      await this.client.resizePty(record.config.containerId, record.id, width, height)
+    } catch (err) {
+      const error = toDexecError(err)
+      if (error.kind === 'NOT_FOUND') throw Object.assign(error, { message: 'no such exec' })
+      throw error
+    }
+  }
+
+  /** Renders an exec for GET /exec/{id}/json. */
+  inspectExec(execId: string): ExecInspect {
+    const record = this.store.get(execId)
+    if (!record) throw errNoSuchExec(execId)
+    return renderExecInspect(record)
+  }
+
+  /** Renders a container for GET /containers/{id}/json. */
+  async inspectContainer(ref: string) {
+    const record = await resolveContainer(this.client, ref)
+    const view = await viewContainer(this.client, record)
+    return renderContainerInspect(view, this.store.execIdsOf(view.id))
+  }
+
+  /** Lists containers for GET /containers/json; stopped ones only with `all`. */
+  async listContainers(all: boolean) {
+    const records = await this.client.listContainers()
+    const views = await Promise.all(records.map((record) => viewContainer(this.client, record)))
+    return views.filter((view) => all || view.status === 'running' || view.status === 'paused').map(renderContainerSummary)
+  }
+
+  private async startContext(record: ExecRecord): Promise<StartContext> {
+    const view = await this.requireContainerOf(record)
+    return {
+      client: this.client,
+      record,
+      view,
+      stateDir: this.stateDir,
+      killOnDisconnect: this.killOnDisconnect,
+      publish: (action, extra) => this.publish(record, view.record, action, extra),
+      release: () => this.store.release(record.id),
+    }
+  }
+
+  private async trackStart(record: ExecRecord, run: Promise<void>): Promise<void> {
+    const settled = run.then(() => undefined, () => undefined)
+    this.started.set(record.id, settled)
+    try {
+      await run
+    } finally {
+      this.started.delete(record.id)
+    }
+  }
+
+  private async waitForStart(record: ExecRecord): Promise<void> {
+    const deadline = Date.now() + SESSION_READY_TIMEOUT_MS
+    while (record.status === 'created' || (record.running && record.pid === 0)) {
+      if (Date.now() > deadline) throw errExecSessionTimeout()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  private async requireRunning(ref: string): Promise<ContainerView> {
+    const record = await resolveContainer(this.client, ref)
+    const view = await viewContainer(this.client, record)
+    if (view.status === 'paused') throw errContainerPaused(ref)
+    if (view.status !== 'running') throw errContainerNotRunning(view.id)
+    return view
+  }
+
+  private async requireContainerOf(record: ExecRecord): Promise<ContainerView> {
+    let container: ContainerRecord
+    try {
+      container = await this.client.getContainer(record.config.containerId)
+    } catch (err) {
+      if (toDexecError(err).kind === 'NOT_FOUND') throw errNoSuchContainer(record.id)
+      throw toDexecError(err)
+    }
+    const view = await viewContainer(this.client, container)
+    if (view.status === 'paused') throw errContainerPaused(view.id)
+    if (view.status !== 'running') throw errContainerNotRunning(view.id)
+    return view
+  }
+
+  private publish(record: ExecRecord, container: ContainerRecord, action: string, extra?: Record<string, string>) {
+    const view = { labels: container.labels, image: container.image }
+    this.events.publish(
+      execEvent({
+        action,
+        containerId: container.id,
+        execId: record.id,
+        labels: view.labels,
+        image: view.image,
+        name: container.labels['nerdctl/name'] ?? container.id,
+        extra,
+      }),
+    )
+  }
+}
+
+/** Docker's event text for a command: entrypoint, a space, then the arguments joined by spaces. */
+export function describeCommand(cmd: readonly string[]): string {
+  return `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`
+}

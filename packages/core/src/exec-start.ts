@@ -1,0 +1,195 @@
+import type { Readable, Writable } from 'node:stream'
+
+import {
+  createFifoSet,
+  type ContainerdClient,
+  type ExitStatus,
+  type FifoSet,
+} from '@dexec/containerd'
+import type { ExecRecord } from '@dexec/exec-store'
+import { AttachSession, DEFAULT_DETACH_KEYS, frameHeader } from '@dexec/stream'
+
+import type { ContainerView } from './containers.js'
+import { DexecError, toDexecError } from './errors.js'
+import { buildExecProcess } from './process-spec.js'
+import { classifyStartFailure } from './start-failure.js'
+import { lookupUser } from './user-lookup.js'
+
+const SIGKILL = 9
+
+/** The client side of an attached start: the hijacked connection. */
+export interface ClientStreams {
+  /** Bytes the client sends after the request (stdin), or null when there are none. */
+  input: Readable | null
+  /** Receives the output; ended (half-closed) when the session is over. */
+  output: Writable
+}
+
+/** Everything a start needs from its ExecService. */
+export interface StartContext {
+  client: ContainerdClient
+  record: ExecRecord
+  view: ContainerView
+  stateDir: string
+  killOnDisconnect: boolean
+  publish(action: string, extra?: Record<string, string>): void
+  /** Removes the exec from its container's ExecIDs. */
+  release(): void
+}
+
+interface Launched {
+  fifos: FifoSet
+  exit: Promise<ExitStatus>
+}
+
+/** Starts an exec with its output read and discarded; returns once the process runs. */
+export async function runDetachedStart(
+  context: StartContext,
+  request: { Tty: boolean; ConsoleSize: [number, number] | null },
+): Promise<void> {
+  const launched = await launch(context, request.ConsoleSize, false)
+  launched.fifos.stdout?.resume()
+  launched.fifos.stderr?.resume()
+  void launched.exit.then(
+    (status) => finish(context, launched, status),
+    (err) => finish(context, launched, exitAfterWaitFailure(err)),
+  )
+}
+
+/**
+ * Runs an attached start on an open client connection. Every failure is
+ * written into the stream (`<message>\r\n`, framed as stdout unless the start
+ * asked for Tty) and ends it, because the status line is already sent.
+ */
+export async function runAttachedStart(
+  context: StartContext,
+  request: { Tty: boolean; ConsoleSize: [number, number] | null },
+  streams: ClientStreams,
+): Promise<void> {
+  const framing = request.Tty ? 'raw' : 'multiplexed'
+  let launched: Launched
+  try {
+    launched = await launch(context, request.ConsoleSize, streams.input !== null)
+  } catch (err) {
+    writeStreamError(streams.output, framing, toDexecError(err).message)
+    streams.output.end()
+    return
+  }
+  const { config } = context.record
+  const { fifos } = launched
+  if (!config.attachStdout) fifos.stdout?.resume()
+  if (!config.attachStderr) fifos.stderr?.resume()
+  const session = new AttachSession({
+    input: streams.input,
+    output: streams.output,
+    stdin: fifos.stdin,
+    stdout: config.attachStdout ? fifos.stdout : null,
+    stderr: config.attachStderr ? fifos.stderr : null,
+    framing,
+    tty: config.tty,
+    detachKeys: config.tty ? (config.detachKeys.length ? config.detachKeys : DEFAULT_DETACH_KEYS) : null,
+    onStdinEnd: () => closeStdin(context),
+  })
+  const exited = launched.exit.then(
+    (status) => ({ kind: 'exit' as const, status }),
+    (err: unknown) => ({ kind: 'exit' as const, status: exitAfterWaitFailure(err) }),
+  )
+  const interrupted = session.interrupted.then((reason) => ({ kind: 'interrupt' as const, reason }))
+  const first = await Promise.race([exited, interrupted])
+  if (first.kind === 'exit') {
+    await session.drain()
+    session.stop()
+    await finish(context, launched, first.status)
+    streams.output.end()
+    return
+  }
+  session.stop()
+  if (first.reason === 'detached') {
+    context.record.markDetached()
+    context.publish('exec_detach')
+  } else if (first.reason === 'client-gone' && context.killOnDisconnect) {
+    await context.client.killProcess(config.containerId, context.record.id, SIGKILL).catch(() => {})
+  }
+  streams.output.end()
+  void exited.then(({ status }) => finish(context, launched, status))
+}
+
+/** Moves the record to running, creates the process in containerd and starts it. */
+async function launch(
+  context: StartContext,
+  consoleSize: [number, number] | null,
+  withStdin: boolean,
+): Promise<Launched> {
+  const { client, record, view } = context
+  const { config } = record
+  record.start()
+  context.publish(`exec_start: ${config.cmd[0] ?? ''} ${config.cmd.slice(1).join(' ')}`)
+  let fifos: FifoSet | undefined
+  let created = false
+  try {
+    const user = config.user ? await lookupUser(view, config.user) : null
+    const base = view.record.spec?.process
+    if (!base) throw new DexecError('SYSTEM', `container ${view.id} has no process spec`)
+    const process = buildExecProcess({ base, config, user, consoleSize: consoleSize ?? config.consoleSize })
+    fifos = await createFifoSet({
+      directory: context.stateDir,
+      id: record.id,
+      stdin: withStdin && config.attachStdin,
+      stdout: true,
+      stderr: !config.tty,
+    })
+    await client.execProcess({ containerId: view.id, execId: record.id, process, terminal: config.tty, ...fifos.paths })
+    created = true
+    const exit = client.waitProcess(view.id, record.id)
+    exit.catch(() => {})
+    record.setPid(await client.startProcess(view.id, record.id))
+    return { fifos, exit }
+  } catch (err) {
+    await fifos?.close()
+    if (created) await client.deleteProcess(view.id, record.id).catch(() => {})
+    throw failStart(context, err)
+  }
+}
+
+function failStart(context: StartContext, err: unknown): DexecError {
+  const error = toDexecError(err)
+  const failure = classifyStartFailure(error.message)
+  context.record.failStart(failure.exitCode, failure.message)
+  context.release()
+  const kind = error.kind === 'SYSTEM' && failure.userError ? 'INVALID_PARAMETER' : error.kind
+  return new DexecError(kind, failure.message, { cause: err })
+}
+
+/** Records the exit, emits exec_die, and releases the process and its FIFOs. */
+async function finish(context: StartContext, launched: Launched, status: ExitStatus): Promise<void> {
+  const { record, client } = context
+  if (record.finish(status.code)) {
+    context.release()
+    context.publish('exec_die', { exitCode: String(status.code) })
+  }
+  await launched.fifos.close()
+  await client.deleteProcess(record.config.containerId, record.id).catch(() => {})
+}
+
+async function closeStdin(context: StartContext): Promise<void> {
+  const { client, record } = context
+  // The shim keeps a write end of the stdin FIFO open, so the process sees
+  // EOF only once containerd is told to close it.
+  await client.closeStdin(record.config.containerId, record.id).catch(() => {})
+}
+
+function writeStreamError(output: Writable, framing: 'raw' | 'multiplexed', message: string): void {
+  const payload = Buffer.from(`${message}\r\n`)
+  if (framing === 'multiplexed') output.write(frameHeader(1, payload.length))
+  output.write(payload)
+}
+
+/**
+ * Exit status used when Tasks.Wait itself fails (containerd went away, or
+ * the process was deleted behind dexec's back). 128 is the code Docker gives
+ * a start failure it cannot classify.
+ * TODO: ask containerd again after it reconnects instead of guessing.
+ */
+function exitAfterWaitFailure(_err: unknown): ExitStatus {
+  return { code: 128, exitedAt: undefined }
+}

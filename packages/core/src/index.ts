@@ -1,0 +1,18 @@
+export { ContainerdClient, type ContainerdClientOptions } from '@dexec/containerd'
+export { NAME_LABELS, containerName, resolveContainer, viewContainer, type ContainerStatus, type ContainerView } from './containers.js'
+export { readContainerFile, MAX_CONTAINER_FILE_BYTES } from './container-files.js'
+export { buildExecEnv, overlayEnv, DEFAULT_PATH_ENV } from './env.js'
+export { DexecError, toDexecError, type ErrorKind } from './errors.js'
+export { EventBus, execEvent, type DockerEvent } from './events.js'
+export {
+  ExecService,
+  describeCommand,
+  type CreateExecRequest,
+  type ExecServiceOptions,
+  type StartExecRequest,
+} from './exec-service.js'
+export type { ClientStreams } from './exec-start.js'
+export { buildExecProcess, ALL_CAPABILITIES } from './process-spec.js'
+export type { ExecInspect } from './render.js'
+export { classifyStartFailure } from './start-failure.js'
+export { resolveUser, type ResolvedUser } from './user.js'

@@ -1,0 +1,168 @@
+import type { Readable, Writable } from 'node:stream'
+
+import { DetachKeyFilter } from './escape-scanner.js'
+import { StdcopyMuxer } from './stdcopy.js'
+
+/** How process output is written to the client. */
+export type OutputFraming = 'raw' | 'multiplexed'
+
+/** Why a session stopped before the process exited. */
+export type AttachInterruption = 'detached' | 'stdin-closed' | 'client-gone'
+
+/** The two sides of one attach: the client connection and the process stdio. */
+export interface AttachOptions {
+  /** Bytes from the client (stdin), or null when stdin is not attached. */
+  input: Readable | null
+  /** The client connection that receives process output. It is never ended here. */
+  output: Writable
+  stdin: Writable | null
+  stdout: Readable | null
+  stderr: Readable | null
+  /**
+   * `multiplexed` frames stdout and stderr with stdcopy headers. `raw` copies
+   * stdout as is and drops stderr, as Docker does for a start with Tty set.
+   */
+  framing: OutputFraming
+  /**
+   * The process has a terminal. Then stdin EOF ends the session and leaves
+   * the process running, instead of closing the process's stdin.
+   */
+  tty: boolean
+  /** Detach keys to scan stdin for, or null to copy stdin untouched. */
+  detachKeys: Buffer | null
+  /** Called once the stdin stream has been ended after client EOF (non-terminal only). */
+  onStdinEnd?: () => void | Promise<void>
+}
+
+/**
+ * Copies stdin from the client to the process and the process output to the
+ * client, with backpressure both ways: a slow client slows the process
+ * instead of filling memory.
+ *
+ * `interrupted` resolves when the session ends before the process does: the
+ * detach keys were typed, a terminal's stdin reached EOF, or the client went
+ * away. The owner then calls stop(). After the process exits the owner calls
+ * drain() to wait for its remaining output.
+ */
+export class AttachSession {
+  readonly interrupted: Promise<AttachInterruption>
+  private resolveInterrupted!: (reason: AttachInterruption) => void
+  private readonly outputs: Readable[]
+  private readonly pending = new Set<Readable>()
+  private readonly ended: Promise<void>
+  private stopped = false
+  private lastActivity = Date.now()
+  private stdinFilter: DetachKeyFilter | null = null
+  private detachKeysTyped = false
+
+  constructor(private readonly options: AttachOptions) {
+    this.interrupted = new Promise((resolve) => (this.resolveInterrupted = resolve))
+    this.outputs = [options.stdout, options.stderr].filter((s): s is Readable => s !== null)
+    this.ended = Promise.all(this.outputs.map((s) => this.track(s))).then(() => undefined)
+    this.pipeOutput()
+    this.pipeInput()
+    options.output.once('close', () => this.interrupt('client-gone'))
+  }
+
+  /** Tells whether every process output stream has reached EOF. */
+  get outputEnded(): boolean {
+    return this.pending.size === 0
+  }
+
+  /**
+   * Waits for the remaining output after the process exited. It gives up
+   * only when no byte has moved for `idleMs` while the client was keeping up,
+   * so a slow client still gets every byte, but a background process that
+   * holds the output open cannot hold the session forever.
+   */
+  async drain(idleMs = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const idle = new Promise<void>((resolve) => {
+      timer = setInterval(() => {
+        const clientBusy = this.options.output.writableNeedDrain
+        if (!clientBusy && Date.now() - this.lastActivity > idleMs) resolve()
+      }, Math.min(250, idleMs))
+    })
+    await Promise.race([this.ended, idle])
+    clearInterval(timer)
+  }
+
+  /**
+   * Stops copying in both directions. Process output that still arrives is
+   * read and discarded, so the process never blocks on a full pipe.
+   */
+  stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    for (const stream of this.outputs) {
+      stream.unpipe()
+      stream.resume()
+    }
+    if (this.options.input) {
+      this.options.input.unpipe()
+      this.stdinFilter?.unpipe()
+      this.options.input.resume()
+    }
+  }
+
+  private interrupt(reason: AttachInterruption): void {
+    if (!this.stopped) this.resolveInterrupted(reason)
+  }
+
+  private track(stream: Readable): Promise<void> {
+    // A stream with nothing buffered emits 'end' without being read, so a
+    // process that wrote nothing may have ended its stream already.
+    if (stream.readableEnded || stream.destroyed) return Promise.resolve()
+    this.pending.add(stream)
+    stream.on('data', () => (this.lastActivity = Date.now()))
+    return new Promise((resolve) => {
+      const done = () => {
+        this.pending.delete(stream)
+        resolve()
+      }
+      stream.once('end', done)
+      stream.once('close', done)
+    })
+  }
+
+  private pipeOutput(): void {
+    const { output, stdout, stderr, framing } = this.options
+    if (framing === 'multiplexed') {
+      const muxer = new StdcopyMuxer(output)
+      stdout?.pipe(muxer.writable(1))
+      stderr?.pipe(muxer.writable(2))
+      return
+    }
+    stdout?.pipe(output, { end: false })
+    stderr?.resume()
+  }
+
+  private pipeInput(): void {
+    const { input, stdin, tty, detachKeys } = this.options
+    if (!input) return
+    if (!stdin) {
+      input.resume()
+      return
+    }
+    let source: Readable = input
+    if (tty && detachKeys && detachKeys.length > 0) {
+      this.stdinFilter = new DetachKeyFilter(detachKeys)
+      this.stdinFilter.once('detach', () => {
+        this.detachKeysTyped = true
+        this.interrupt('detached')
+      })
+      source = input.pipe(this.stdinFilter)
+    }
+    source.pipe(stdin, { end: false })
+    source.once('end', () => this.onInputEnd())
+  }
+
+  private onInputEnd(): void {
+    if (this.stopped || this.detachKeysTyped) return
+    if (this.options.tty) {
+      this.interrupt('stdin-closed')
+      return
+    }
+    this.options.stdin!.end(() => void this.options.onStdinEnd?.())
+  }
+}

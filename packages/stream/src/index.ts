@@ -1,0 +1,24 @@
+export { DEFAULT_DETACH_KEYS, formatDetachKeys, parseDetachKeys } from './detach-keys.js'
+export {
+  FrameLengthError,
+  InvalidDetachKeysError,
+  StreamClosedError,
+  StreamError,
+  TruncatedFrameError,
+  UnrecognizedStreamError,
+} from './errors.js'
+export { DetachKeyFilter } from './escape-scanner.js'
+export {
+  FRAME_HEADER_LENGTH,
+  frameHeader,
+  StdcopyDemuxer,
+  StdcopyMuxer,
+  StdStream,
+  type StdcopyDemuxerOptions,
+} from './stdcopy.js'
+export {
+  AttachSession,
+  type AttachInterruption,
+  type AttachOptions,
+  type OutputFraming,
+} from './attach.js'

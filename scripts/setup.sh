@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what dexec needs on a Debian 12 machine with Node.js 20, as root,
+# then installs the node modules and builds the workspace. Each step is
+# skipped when its result is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=10.34.9
+export DEBIAN_FRONTEND=noninteractive TURBO_TELEMETRY_DISABLED=1 CI=true
+
+missing=()
+command -v containerd >/dev/null || missing+=(containerd)
+command -v runc >/dev/null || missing+=(runc)
+dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+command -v mkfifo >/dev/null || missing+=(coreutils)
+command -v script >/dev/null || missing+=(bsdutils)
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]]; then
+  echo "setup: installing pnpm $PNPM_VERSION" >&2
+  npm install -g --silent "pnpm@$PNPM_VERSION" >/dev/null
+fi
+
+echo "setup: installing node modules" >&2
+pnpm install --frozen-lockfile --reporter=silent
+echo "setup: building" >&2
+pnpm -s build >/dev/null
