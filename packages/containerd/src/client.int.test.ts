@@ -99,4 +99,40 @@ describe('ContainerdClient', () => {
     await client.deleteProcess('box', execId)
     await fifos.close()
   })
+
+  it('streams the exit event of an exec', async () => {
+    const controller = new AbortController()
+    const events = client.subscribe(['topic=="/tasks/exit"'], controller.signal)[Symbol.asyncIterator]()
+    const execId = randomBytes(8).toString('hex')
+    const process = await processFor(['sh', '-c', 'exit 5'])
+    const next = events.next()
+    await client.execProcess({ containerId: 'box', execId, process, terminal: false })
+    await client.startProcess('box', execId)
+    const { value: event } = await next
+    controller.abort()
+    expect(event.topic).toBe('/tasks/exit')
+    expect(event.type).toBe('containerd.events.TaskExit')
+    expect(event.namespace).toBe('default')
+    expect(event.payload).toMatchObject({ container_id: 'box', id: execId, exit_status: 5 })
+    expect(await events.next()).toEqual({ done: true, value: undefined })
+    await client.deleteProcess('box', execId)
+  })
+
+  it('reports a failed exec start with runc\'s message', async () => {
+    const execId = randomBytes(8).toString('hex')
+    const process = await processFor(['/nonexistent'])
+    await client.execProcess({ containerId: 'box', execId, process, terminal: false })
+    const error = await client.startProcess('box', execId).catch((err: unknown) => err)
+    expect(error).toBeInstanceOf(ContainerdError)
+    expect((error as ContainerdError).operation).toBe('Tasks.Start')
+    expect((error as ContainerdError).message).toContain('stat /nonexistent: no such file or directory')
+    await client.deleteProcess('box', execId)
+  })
+
+  it('fails with UNAVAILABLE when the socket does not exist', async () => {
+    const missing = new ContainerdClient({ address: join(fifoDir, 'missing.sock'), namespace: 'default', callTimeoutMs: 2000 })
+    const error = await missing.version().catch((err: unknown) => err)
+    missing.close()
+    expect((error as ContainerdError).code).toBe('UNAVAILABLE')
+  })
 })

@@ -62,9 +62,10 @@ export function decodeEventPayload(
 ): Record<string, unknown> | undefined {
   if (!eventRoot) {
     eventRoot = new protobuf.Root()
+    // protobufjs bundles the google/protobuf types; everything else is ours.
     eventRoot.resolvePath = (_origin, target) =>
       target.startsWith('google/') ? target : `${protoRoot}/${target}`
-    eventRoot.loadSync(`${protoRoot}/dexec/task-events.proto`, { keepCase: true })
+    eventRoot.loadSync('dexec/task-events.proto', { keepCase: true })
   }
   const typeName = typeUrl.slice(typeUrl.lastIndexOf('/') + 1)
   let type: protobuf.Type

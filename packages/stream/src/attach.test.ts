@@ -1,0 +1,151 @@
+import { PassThrough, Readable, Writable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import { describe, expect, it } from 'vitest'
+
+import { AttachSession, type AttachOptions } from './attach.js'
+import { DEFAULT_DETACH_KEYS } from './detach-keys.js'
+import { StdcopyDemuxer } from './stdcopy.js'
+
+function sink(): Writable & { data: () => Buffer } {
+  const chunks: Buffer[] = []
+  const writable = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk)
+      callback()
+    },
+  })
+  return Object.assign(writable, { data: () => Buffer.concat(chunks) })
+}
+
+function session(overrides: Partial<AttachOptions>) {
+  const options: AttachOptions = {
+    input: null,
+    output: sink(),
+    stdin: null,
+    stdout: null,
+    stderr: null,
+    framing: 'raw',
+    tty: false,
+    detachKeys: null,
+    ...overrides,
+  }
+  return { session: new AttachSession(options), options }
+}
+
+describe('AttachSession', () => {
+  it('copies stdout raw and drops stderr with raw framing', async () => {
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    const output = sink()
+    const { session: s } = session({ output, stdout, stderr })
+    stdout.end('out')
+    stderr.end('err')
+    await s.drain(100)
+    expect(output.data().toString()).toBe('out')
+  })
+
+  it('frames stdout and stderr with multiplexed framing', async () => {
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    const output = sink()
+    const { session: s } = session({ output, stdout, stderr, framing: 'multiplexed' })
+    stdout.end('out')
+    stderr.end('err')
+    await s.drain(100)
+    const out = sink()
+    const err = sink()
+    const demuxer = new StdcopyDemuxer({ stdout: out, stderr: err })
+    await new Promise<void>((resolve) => demuxer.end(output.data(), resolve))
+    expect(out.data().toString()).toBe('out')
+    expect(err.data().toString()).toBe('err')
+  })
+
+  it('regression: drains at once when a stream ended before the session', async () => {
+    const stderr = Readable.from([])
+    stderr.resume()
+    await new Promise((resolve) => stderr.once('close', resolve))
+    const stdout = new PassThrough()
+    const { session: s } = session({ stdout, stderr, framing: 'multiplexed' })
+    stdout.end('x')
+    const started = Date.now()
+    await s.drain(5_000)
+    expect(Date.now() - started).toBeLessThan(1_000)
+    expect(s.outputEnded).toBe(true)
+  })
+
+  it('ends stdin and calls onStdinEnd after client EOF without a terminal', async () => {
+    const input = new PassThrough()
+    const stdin = sink()
+    let calledAfterFinish: boolean | undefined
+    session({ input, stdin, onStdinEnd: () => void (calledAfterFinish = stdin.writableFinished) })
+    input.end('typed')
+    await sleep(20)
+    expect(stdin.data().toString()).toBe('typed')
+    expect(calledAfterFinish).toBe(true)
+  })
+
+  it('reports stdin-closed on client EOF with a terminal and keeps stdin open', async () => {
+    const input = new PassThrough()
+    const stdin = sink()
+    const { session: s } = session({ input, stdin, tty: true })
+    input.end('typed')
+    expect(await s.interrupted).toBe('stdin-closed')
+    expect(stdin.writableEnded).toBe(false)
+  })
+
+  it('reports detached when the detach keys are typed', async () => {
+    const input = new PassThrough()
+    const stdin = sink()
+    const { session: s } = session({ input, stdin, tty: true, detachKeys: DEFAULT_DETACH_KEYS })
+    input.write(Buffer.from('ls\x10\x11'))
+    expect(await s.interrupted).toBe('detached')
+    expect(stdin.data().toString()).toBe('ls')
+    expect(stdin.writableEnded).toBe(false)
+  })
+
+  it('reports client-gone when the connection closes', async () => {
+    const output = sink()
+    const { session: s } = session({ output, stdout: new PassThrough() })
+    output.destroy()
+    expect(await s.interrupted).toBe('client-gone')
+  })
+
+  it('keeps draining while a slow client still reads', async () => {
+    const stdout = new PassThrough()
+    let release: () => void = () => {}
+    const chunks: Buffer[] = []
+    const output = new Writable({
+      highWaterMark: 4,
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk)
+        release = callback
+      },
+    })
+    const { session: s } = session({ output, stdout })
+    stdout.write('a'.repeat(16))
+    stdout.end('b'.repeat(16))
+    const drained = s.drain(50)
+    await sleep(200)
+    expect(s.outputEnded).toBe(false)
+    for (let i = 0; i < 10; i++) {
+      const next = release
+      release = () => {}
+      next()
+      await sleep(5)
+    }
+    await drained
+    expect(Buffer.concat(chunks).toString()).toBe('a'.repeat(16) + 'b'.repeat(16))
+  })
+
+  it('reads and discards output after stop', async () => {
+    const stdout = new PassThrough()
+    const output = sink()
+    const { session: s } = session({ output, stdout })
+    s.stop()
+    stdout.write('late')
+    await sleep(10)
+    expect(output.data().length).toBe(0)
+    expect(stdout.readableLength).toBe(0)
+  })
+})
