@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
-// Three projects: unit tests of pure logic, integration tests against a
-// containerd that each test file starts itself, and end-to-end tests through
-// real Docker clients.
+// Four projects: unit tests of pure logic, integration tests against a
+// containerd that each test file starts itself, end-to-end tests through
+// real Docker clients, and differential tests against a real dockerd.
 export default defineConfig({
   test: {
     projects: [
@@ -24,9 +24,17 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['tests/*/src/**/*.test.ts'],
+          include: ['tests/e2e/src/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'conformance',
+          include: ['tests/conformance/src/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
     ],

@@ -47,6 +47,9 @@ try {
     dexec.once('exit', resolve)
   })
 } finally {
+  // A second Ctrl-C while stopping must not leave containerd behind.
+  process.on('SIGINT', () => {})
+  process.on('SIGTERM', () => {})
   if (dexec && dexec.exitCode === null) {
     dexec.kill('SIGTERM')
     await new Promise((resolve) => dexec.once('exit', resolve))

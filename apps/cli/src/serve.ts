@@ -19,6 +19,8 @@ Options:
       --state-dir string    directory for the FIFOs of running execs (default "${DEFAULT_STATE_DIR}")
       --keep-on-disconnect  leave an attached process running when its client goes away
                             (Docker's behaviour); by default it is killed
+      --exec-gc-interval n  seconds between passes of the GC of finished execs; a finished
+                            exec stays inspectable for one to two intervals (default 300)
       --log-level string    log level: fatal, error, warn, info, debug, trace (default "warn")
   -h, --help                print this help
 `
@@ -33,6 +35,7 @@ export async function serve(argv: string[]): Promise<number> {
       host: { type: 'string', short: 'H' },
       'state-dir': { type: 'string' },
       'keep-on-disconnect': { type: 'boolean' },
+      'exec-gc-interval': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -42,6 +45,10 @@ export async function serve(argv: string[]): Promise<number> {
     process.stdout.write(serveUsage)
     return 0
   }
+  const gcSeconds = Number(values['exec-gc-interval'] ?? 300)
+  if (!Number.isInteger(gcSeconds) || gcSeconds < 1) {
+    throw new Error(`invalid --exec-gc-interval ${values['exec-gc-interval']}: expected a whole number of seconds >= 1`)
+  }
   const logger = pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2))
   const server = await startServer({
     containerd: values.containerd ?? process.env.CONTAINERD_ADDRESS ?? DEFAULT_CONTAINERD,
@@ -49,6 +56,7 @@ export async function serve(argv: string[]): Promise<number> {
     host: values.host ?? 'unix:///run/dexec.sock',
     stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
     killOnDisconnect: !values['keep-on-disconnect'],
+    gcIntervalMs: gcSeconds * 1000,
     logger,
   })
   await new Promise<void>((resolve) => {

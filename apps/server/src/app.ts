@@ -5,15 +5,16 @@ import {
   MAX_API_VERSION,
   MIN_API_VERSION,
   checkApiVersion,
-  parseApiVersion,
+  compareApiVersions,
 } from '@dexec/api-types'
-import { toDexecError, type ExecService } from '@dexec/core'
+import { DexecError, toDexecError, type ExecService } from '@dexec/core'
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
 
 import { engineHeaders } from './headers.js'
 import { sendJson } from './json.js'
 import { registerContainerRoutes } from './routes/containers.js'
+import { registerEventRoutes } from './routes/events.js'
 import { registerExecRoutes } from './routes/exec.js'
 import { registerSystemRoutes } from './routes/system.js'
 import { statusByKind } from './status.js'
@@ -35,6 +36,7 @@ export interface AppBindings {
 /** Variables that middleware sets for the handlers. */
 export interface AppVariables {
   apiVersion: string
+  routeNotFound: boolean
 }
 
 export type AppEnv = { Bindings: AppBindings; Variables: AppVariables }
@@ -58,12 +60,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const match = VERSION_PREFIX.exec(pathOf(c.req.url))
     const requested = match?.[1]
     if (requested !== undefined) {
-      const problem = parseApiVersion(requested) ? checkApiVersion(requested) : `invalid API version: ${requested}`
+      const problem = checkApiVersion(requested)
       if (problem) return versionError(c, requested, problem)
     }
     c.set('apiVersion', requested ?? MAX_API_VERSION)
     await next()
-    if (c.res.headers.has('x-hono-already-sent')) return
+    // Docker's router fallback (page not found) carries none of these headers.
+    if (c.res.headers.has('x-hono-already-sent') || c.get('routeNotFound')) return
     for (const [name, value] of Object.entries(engineHeaders())) {
       if (!c.res.headers.has(name)) c.res.headers.set(name, value)
     }
@@ -72,11 +75,21 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   registerSystemRoutes(app, options.service)
   registerContainerRoutes(app, options.service)
   registerExecRoutes(app, options.service, options.logger)
+  registerEventRoutes(app, options.service)
 
-  app.notFound((c) => sendJson(c, { message: 'page not found' }, 404))
+  app.notFound((c) => {
+    c.set('routeNotFound', true)
+    return sendJson(c, { message: 'page not found' }, 404)
+  })
   app.onError(function errorHandler(err, c) {
     const error = toDexecError(err)
-    if (error.kind === 'SYSTEM') options.logger.error({ err, path: c.req.path }, 'request failed')
+    // A classified error is an answer to the client; an unclassified one
+    // (kind SYSTEM from an unexpected throw) is a fault worth its stack.
+    if (error.kind === 'SYSTEM' && !(err instanceof DexecError)) {
+      options.logger.error({ err, path: c.req.path }, 'request failed')
+    } else {
+      options.logger.debug({ path: c.req.path, status: statusByKind[error.kind], message: error.message }, 'request failed')
+    }
     const response = sendJson(c, { message: error.message }, statusByKind[error.kind])
     for (const [name, value] of Object.entries(engineHeaders())) response.headers.set(name, value)
     return response
@@ -88,16 +101,10 @@ function versionError(c: import('hono').Context<AppEnv>, requested: string, mess
   const headers = engineHeaders()
   delete (headers as Record<string, string | undefined>)['Docker-Experimental']
   // Docker answers in plain text when the requested version predates JSON errors (1.24).
-  if (parseApiVersion(requested) && compareLoose(requested, MIN_API_VERSION) < 0) {
+  if (compareApiVersions(requested, MIN_API_VERSION) < 0) {
     return c.text(`${message}\n`, 400, { ...headers, 'X-Content-Type-Options': 'nosniff' })
   }
   return sendJson(c, { message }, 400, headers)
-}
-
-function compareLoose(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split('.').map(Number)
-  const [bm = 0, bn = 0] = b.split('.').map(Number)
-  return am === bm ? an - bn : am - bm
 }
 
 function pathOf(url: string): string {

@@ -1,6 +1,7 @@
 import { chmod, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 
 import { ContainerdClient, ExecService } from '@dexec/core'
 import { getRequestListener } from '@hono/node-server'
@@ -20,6 +21,8 @@ export interface ServerOptions {
   stateDir: string
   /** Kill an attached process when its client goes away (default true). */
   killOnDisconnect?: boolean
+  /** Interval of the GC of finished exec records, in ms (default 5 minutes). */
+  gcIntervalMs?: number
   logger?: Logger
 }
 
@@ -66,12 +69,15 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
     client,
     stateDir: options.stateDir,
     killOnDisconnect: options.killOnDisconnect ?? true,
+    gcIntervalMs: options.gcIntervalMs,
+    onError: (err, context) => logger.error({ err, ...context }, `${context.operation} failed`),
   })
   await service.open()
 
   const app = createApp({ service, logger })
   const http = createServer(getRequestListener(app.fetch))
-  http.on('upgrade', createUpgradeListener(app, logger))
+  const hijacked = new Set<Duplex>()
+  http.on('upgrade', createUpgradeListener(app, logger, hijacked))
   http.on('clientError', (err, socket) => {
     logger.debug({ err }, 'invalid HTTP request')
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
@@ -84,8 +90,13 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
     http,
     address,
     close: async () => {
-      await new Promise<void>((resolve) => http.close(() => resolve()))
+      // TODO: let attached streams finish for a bounded time instead of
+      // cutting them; cutting them kills their processes like any client
+      // that goes away.
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()))
       http.closeAllConnections()
+      for (const socket of hijacked) socket.destroy()
+      await closed
       service.close()
       client.close()
       if (listen.kind === 'unix') await rm(listen.path, { force: true })

@@ -14,10 +14,13 @@ import type { AppEnv } from './app.js'
  * start of stdin. The request then goes through the Hono app like any other,
  * with the socket in `c.env.hijack`. A normal response (an error, or any
  * route that does not hijack) is written to the socket and the connection
- * closed.
+ * closed. Every hijacked socket is kept in `open` until it closes, so that
+ * a shutdown can end them.
  */
-export function createUpgradeListener(app: Hono<AppEnv>, logger: Logger) {
+export function createUpgradeListener(app: Hono<AppEnv>, logger: Logger, open: Set<Duplex>) {
   return async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    open.add(socket)
+    socket.once('close', () => open.delete(socket))
     socket.on('error', (err) => logger.debug({ err }, 'hijacked connection failed'))
     let body: Buffer
     try {

@@ -259,7 +259,9 @@ function toDate(timestamp: Timestamp | null | undefined): Date | undefined {
   if (!timestamp) return undefined
   const seconds = Number(timestamp.seconds ?? 0)
   const nanos = timestamp.nanos ?? 0
-  if (seconds === 0 && nanos === 0) return undefined
+  // containerd sends Go's zero time (year 1) for "not yet"; anything at or
+  // before the epoch is treated the same.
+  if (seconds <= 0) return undefined
   return new Date(seconds * 1000 + Math.floor(nanos / 1e6))
 }
 

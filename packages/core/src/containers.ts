@@ -5,7 +5,8 @@ import {
   type ProcessState,
 } from '@dexec/containerd'
 
-import { errAmbiguousContainer, errNoSuchContainer } from './errors.js'
+import { DexecError, errAmbiguousContainer, errNoSuchContainer } from './errors.js'
+import type { TaskStateCache } from './task-cache.js'
 
 /** Labels that carry a container's name, as other containerd clients set them. */
 export const NAME_LABELS = ['nerdctl/name'] as const
@@ -54,13 +55,11 @@ export async function resolveContainer(client: ContainerdClient, ref: string): P
   throw errNoSuchContainer(ref)
 }
 
-/** Reads the task of a container and derives its Docker state. */
-export async function viewContainer(client: ContainerdClient, record: ContainerRecord): Promise<ContainerView> {
-  let task: ProcessState | null = null
-  try {
-    task = await client.getProcess(record.id)
-  } catch (err) {
-    if (!isContainerdError(err, 'NOT_FOUND')) throw err
+/** Reads the task of a container (through the cache) and derives its Docker state. */
+export async function viewContainer(tasks: TaskStateCache, record: ContainerRecord): Promise<ContainerView> {
+  const task = await tasks.get(record.id)
+  if (task?.status === 'unknown') {
+    throw new DexecError('SYSTEM', `failed to read the state of container ${record.id}: containerd reports it unknown`)
   }
   return { id: record.id, name: containerName(record), record, task, status: statusOf(task) }
 }

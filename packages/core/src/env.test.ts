@@ -247,8 +247,8 @@ describe('buildExecEnv', () => {
     expect(env.some((entry) => entry.startsWith('HOME='))).toBe(false)
   })
 
-  it('keeps an empty hostname', () => {
+  it('leaves HOSTNAME out when the spec sets no hostname', () => {
     const env = buildExecEnv({ hostname: '', tty: false, containerEnv: [], execEnv: [] })
-    expect(env).toEqual([DEFAULT_PATH_ENV, 'HOSTNAME='])
+    expect(env).toEqual([DEFAULT_PATH_ENV])
   })
 })

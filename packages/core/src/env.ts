@@ -35,7 +35,9 @@ export function buildExecEnv(options: {
   containerEnv: readonly string[]
   execEnv: readonly string[]
 }): string[] {
-  const defaults = [DEFAULT_PATH_ENV, `HOSTNAME=${options.hostname}`]
+  // A container whose spec sets no hostname keeps the one its UTS namespace
+  // inherited, which dexec cannot know; an empty HOSTNAME would be wrong.
+  const defaults = options.hostname ? [DEFAULT_PATH_ENV, `HOSTNAME=${options.hostname}`] : [DEFAULT_PATH_ENV]
   if (options.tty) defaults.push('TERM=xterm')
   return overlayEnv(overlayEnv(defaults, options.containerEnv), options.execEnv)
 }

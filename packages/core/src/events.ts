@@ -6,20 +6,34 @@ export interface DockerEvent {
   Action: string
   Actor: { ID: string; Attributes: Record<string, string> }
   scope: 'local'
+  /** Unix time in seconds. */
   time: number
-  timeNano: number
+  /** Unix time in nanoseconds; a bigint because it exceeds 2^53. */
+  timeNano: bigint
 }
 
-/** In-process bus of Docker events; the server streams them, tests subscribe directly. */
+/** How many past events the bus keeps for `since` queries. Docker keeps 256. */
+export const EVENT_HISTORY_SIZE = 1024
+
+/** In-process bus of Docker events with a bounded history; the server streams it. */
 export class EventBus {
   private readonly emitter = new EventEmitter()
+  private readonly history: DockerEvent[] = []
 
-  constructor() {
+  constructor(private readonly historySize = EVENT_HISTORY_SIZE) {
     this.emitter.setMaxListeners(0)
   }
 
   publish(event: DockerEvent): void {
+    this.history.push(event)
+    if (this.history.length > this.historySize) this.history.shift()
     this.emitter.emit('event', event)
+  }
+
+  /** Returns the kept events at or after `sinceNano` (all kept events when undefined). */
+  past(sinceNano?: bigint): DockerEvent[] {
+    if (sinceNano === undefined) return []
+    return this.history.filter((event) => event.timeNano >= sinceNano)
   }
 
   /** Adds a listener and returns the function that removes it. */
@@ -38,19 +52,30 @@ export function execEvent(options: {
   image: string
   name: string
   extra?: Record<string, string>
-  now?: Date
+  now?: bigint
 }): DockerEvent {
   const attributes: Record<string, string> = { execID: options.execId, ...options.labels }
   if (options.image) attributes.image = options.image
   attributes.name = options.name
   Object.assign(attributes, options.extra)
-  const nowMs = (options.now ?? new Date()).getTime()
+  const timeNano = options.now ?? nowNano()
   return {
     Type: 'container',
     Action: options.action,
-    Actor: { ID: options.containerId, Attributes: attributes },
+    Actor: { ID: options.containerId, Attributes: sortKeys(attributes) },
     scope: 'local',
-    time: Math.floor(nowMs / 1000),
-    timeNano: nowMs * 1e6,
+    time: Number(timeNano / 1_000_000_000n),
+    timeNano,
   }
+}
+
+/** The current time in nanoseconds since the epoch. */
+export function nowNano(): bigint {
+  const ms = BigInt(Date.now())
+  const sub = process.hrtime.bigint() % 1_000_000n
+  return ms * 1_000_000n + sub
+}
+
+function sortKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }

@@ -8,6 +8,7 @@ import { parseDetachKeys } from '@dexec/stream'
 import { resolveContainer, viewContainer, type ContainerView } from './containers.js'
 import { buildExecEnv } from './env.js'
 import {
+  DexecError,
   errContainerNotRunning,
   errContainerPaused,
   errExecNotStarted,
@@ -21,6 +22,8 @@ import { EventBus, execEvent } from './events.js'
 import { renderContainerInspect, renderContainerSummary, renderExecInspect, type ExecInspect } from './render.js'
 import { runAttachedStart, runDetachedStart, type ClientStreams, type StartContext } from './exec-start.js'
 import { lookupUser } from './user-lookup.js'
+import { TaskStateCache } from './task-cache.js'
+import { watchContainers } from './watch.js'
 
 /** What a client asks for when it creates an exec (the Engine API body, decoded). */
 export interface CreateExecRequest {
@@ -37,6 +40,9 @@ export interface CreateExecRequest {
   ConsoleSize: [number, number] | null
 }
 
+/** A start whose checks passed, ready for startAttached. */
+export type PreparedStart = StartContext
+
 /** Options of a start: the Engine API body, decoded. */
 export interface StartExecRequest {
   Tty: boolean
@@ -52,7 +58,11 @@ export interface ExecServiceOptions {
   killOnDisconnect?: boolean
   /** Interval of the two-phase GC of finished exec records, in ms (default 5 minutes). */
   gcIntervalMs?: number
+  /** Delete execs that were created but never started after this many ms (default: never). */
+  maxIdleMs?: number
   events?: EventBus
+  /** Receives failures that cannot be returned to a caller, such as a lost event stream. */
+  onError?: (err: unknown, context: { operation: string; execId?: string; containerId?: string }) => void
 }
 
 const SESSION_READY_TIMEOUT_MS = 10_000
@@ -69,25 +79,43 @@ export class ExecService {
   private readonly stateDir: string
   private readonly killOnDisconnect: boolean
   private readonly gc: TwoPhaseGc
-  private readonly started = new Map<string, Promise<void>>()
+  private readonly pendingSizes = new Map<string, [number, number]>()
+  private readonly tasks: TaskStateCache
+  private readonly onError: NonNullable<ExecServiceOptions['onError']>
+  private readonly watcher = new AbortController()
 
   constructor(options: ExecServiceOptions) {
     this.client = options.client
     this.stateDir = options.stateDir
     this.killOnDisconnect = options.killOnDisconnect ?? true
     this.events = options.events ?? new EventBus()
-    this.gc = new TwoPhaseGc({ store: this.store, intervalMs: options.gcIntervalMs ?? 300_000 })
+    this.onError = options.onError ?? (() => {})
+    this.tasks = new TaskStateCache(this.client)
+    this.gc = new TwoPhaseGc({
+      store: this.store,
+      intervalMs: options.gcIntervalMs ?? 300_000,
+      maxIdleMs: options.maxIdleMs,
+      onError: (err) => this.onError(err, { operation: 'gc' }),
+    })
   }
 
   /** Prepares the state directory and starts the GC. */
   async open(): Promise<void> {
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 })
     this.gc.start()
+    void watchContainers(this.client, this.watcher.signal, {
+      onEvent: (event) => this.tasks.apply(event),
+      onSubscribed: (up) => this.tasks.setTrusted(up),
+      onContainerStopped: (id) => this.onContainerStopped(id),
+      onContainerDeleted: (id) => this.store.deleteContainer(id),
+      onError: (err) => this.onError(err, { operation: 'watch containerd events' }),
+    })
   }
 
-  /** Stops the GC. Running execs are left to finish on their own. */
+  /** Stops the GC and the event watch. Running execs are left to finish on their own. */
   close(): void {
     this.gc.stop()
+    this.watcher.abort()
   }
 
   /** Returns containerd's version, for /version. */
@@ -128,44 +156,49 @@ export class ExecService {
 
   /**
    * Checks everything that can fail before a start's stream is opened: the
-   * exec exists and its container still runs and is not paused.
+   * exec exists and its container still runs and is not paused. The result
+   * goes to startAttached, so nothing is checked twice.
    */
-  async prepareStart(execId: string): Promise<ExecRecord> {
+  async prepareStart(execId: string): Promise<PreparedStart> {
     const record = this.store.get(execId)
     if (!record) throw errNoSuchExec(execId)
-    await this.requireContainerOf(record)
-    return record
+    const view = await this.requireContainerOf(record)
+    return this.startContext(record, view)
   }
 
   /** Starts an exec without attaching; returns once the process runs. */
   async startDetached(execId: string, request: StartExecRequest): Promise<void> {
-    const record = await this.prepareStart(execId)
-    const context = await this.startContext(record)
-    await this.trackStart(record, runDetachedStart(context, request))
+    await runDetachedStart(await this.prepareStart(execId), request)
   }
 
   /**
-   * Starts an exec attached to a client connection that is already open
-   * (hijacked). Failures from here on are written into the stream, as
+   * Starts a prepared exec attached to a client connection that is already
+   * open (hijacked). Failures from here on are written into the stream, as
    * Docker does once the status line is sent. Resolves when the session ends.
    */
-  async startAttached(execId: string, request: StartExecRequest, streams: ClientStreams): Promise<void> {
-    const record = this.store.get(execId)
-    if (!record) throw errNoSuchExec(execId)
-    const context = await this.startContext(record)
-    await this.trackStart(record, runAttachedStart(context, request, streams))
+  async startAttached(prepared: PreparedStart, request: StartExecRequest, streams: ClientStreams): Promise<void> {
+    await runAttachedStart(prepared, request, streams)
   }
 
-  /** Resizes an exec's terminal, waiting up to 10 s for a start in progress. */
+  /**
+   * Resizes an exec's terminal. Before the start the size is kept and given
+   * to the process when it starts; during a start in progress the resize
+   * waits (up to 10 s) for the process to exist.
+   */
   async resizeExec(execId: string, height: number, width: number): Promise<void> {
-    const record = await this.prepareStart(execId)
-    if (record.status === 'created') await this.waitForStart(record)
+    const { record } = await this.prepareStart(execId)
+    if (record.status === 'created') {
+      this.pendingSizes.set(record.id, [height, width])
+      return
+    }
+    await this.waitForStart(record)
     if (record.pid === 0) throw errExecNotStarted()
     try {
       await this.client.resizePty(record.config.containerId, record.id, width, height)
     } catch (err) {
       const error = toDexecError(err)
-      if (error.kind === 'NOT_FOUND') throw Object.assign(error, { message: 'no such exec' })
+      // containerd's own text; Docker passes it through for a finished exec.
+      if (error.kind === 'NOT_FOUND') throw new DexecError('NOT_FOUND', 'no such exec', { cause: err })
       throw error
     }
   }
@@ -180,19 +213,18 @@ export class ExecService {
   /** Renders a container for GET /containers/{id}/json. */
   async inspectContainer(ref: string) {
     const record = await resolveContainer(this.client, ref)
-    const view = await viewContainer(this.client, record)
+    const view = await viewContainer(this.tasks, record)
     return renderContainerInspect(view, this.store.execIdsOf(view.id))
   }
 
   /** Lists containers for GET /containers/json; stopped ones only with `all`. */
   async listContainers(all: boolean) {
     const records = await this.client.listContainers()
-    const views = await Promise.all(records.map((record) => viewContainer(this.client, record)))
+    const views = await Promise.all(records.map((record) => viewContainer(this.tasks, record)))
     return views.filter((view) => all || view.status === 'running' || view.status === 'paused').map(renderContainerSummary)
   }
 
-  private async startContext(record: ExecRecord): Promise<StartContext> {
-    const view = await this.requireContainerOf(record)
+  private startContext(record: ExecRecord, view: ContainerView): StartContext {
     return {
       client: this.client,
       record,
@@ -201,30 +233,40 @@ export class ExecService {
       killOnDisconnect: this.killOnDisconnect,
       publish: (action, extra) => this.publish(record, view.record, action, extra),
       release: () => this.store.release(record.id),
+      takePendingSize: () => {
+        const size = this.pendingSizes.get(record.id) ?? null
+        this.pendingSizes.delete(record.id)
+        return size
+      },
     }
   }
 
-  private async trackStart(record: ExecRecord, run: Promise<void>): Promise<void> {
-    const settled = run.then(() => undefined, () => undefined)
-    this.started.set(record.id, settled)
-    try {
-      await run
-    } finally {
-      this.started.delete(record.id)
-    }
-  }
 
   private async waitForStart(record: ExecRecord): Promise<void> {
     const deadline = Date.now() + SESSION_READY_TIMEOUT_MS
-    while (record.status === 'created' || (record.running && record.pid === 0)) {
+    while (record.running && record.pid === 0) {
       if (Date.now() > deadline) throw errExecSessionTimeout()
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }
 
+  /**
+   * Drops the execs of a stopped container that never started, as Docker
+   * does. Running ones stay: their own exit arrives from containerd and
+   * completes them with the real exit code.
+   */
+  private onContainerStopped(containerId: string): void {
+    for (const record of this.store.listByContainer(containerId)) {
+      if (record.status === 'created') {
+        this.store.delete(record.id)
+        this.pendingSizes.delete(record.id)
+      }
+    }
+  }
+
   private async requireRunning(ref: string): Promise<ContainerView> {
     const record = await resolveContainer(this.client, ref)
-    const view = await viewContainer(this.client, record)
+    const view = await viewContainer(this.tasks, record)
     if (view.status === 'paused') throw errContainerPaused(ref)
     if (view.status !== 'running') throw errContainerNotRunning(view.id)
     return view
@@ -238,7 +280,7 @@ export class ExecService {
       if (toDexecError(err).kind === 'NOT_FOUND') throw errNoSuchContainer(record.id)
       throw toDexecError(err)
     }
-    const view = await viewContainer(this.client, container)
+    const view = await viewContainer(this.tasks, container)
     if (view.status === 'paused') throw errContainerPaused(view.id)
     if (view.status !== 'running') throw errContainerNotRunning(view.id)
     return view

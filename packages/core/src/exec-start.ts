@@ -35,6 +35,8 @@ export interface StartContext {
   publish(action: string, extra?: Record<string, string>): void
   /** Removes the exec from its container's ExecIDs. */
   release(): void
+  /** Returns (and forgets) the terminal size a resize set before the start, if any. */
+  takePendingSize(): [number, number] | null
 }
 
 interface Launched {
@@ -99,8 +101,11 @@ export async function runAttachedStart(
   if (first.kind === 'exit') {
     await session.drain()
     session.stop()
-    await finish(context, launched, first.status)
+    // The exit code is recorded before the stream ends, because clients
+    // inspect the exec as soon as they read EOF.
+    recordExit(context, first.status)
     streams.output.end()
+    await release(context, launched)
     return
   }
   session.stop()
@@ -130,7 +135,9 @@ async function launch(
     const user = config.user ? await lookupUser(view, config.user) : null
     const base = view.record.spec?.process
     if (!base) throw new DexecError('SYSTEM', `container ${view.id} has no process spec`)
-    const process = buildExecProcess({ base, config, user, consoleSize: consoleSize ?? config.consoleSize })
+    const pendingSize = context.takePendingSize()
+    const size = consoleSize ?? pendingSize ?? config.consoleSize
+    const process = buildExecProcess({ base, config, user, consoleSize: size })
     fifos = await createFifoSet({
       directory: context.stateDir,
       id: record.id,
@@ -160,15 +167,28 @@ function failStart(context: StartContext, err: unknown): DexecError {
   return new DexecError(kind, failure.message, { cause: err })
 }
 
-/** Records the exit, emits exec_die, and releases the process and its FIFOs. */
-async function finish(context: StartContext, launched: Launched, status: ExitStatus): Promise<void> {
-  const { record, client } = context
-  if (record.finish(status.code)) {
+/** Records the exit, removes the exec from ExecIDs and emits exec_die, once. */
+function recordExit(context: StartContext, status: ExitStatus): void {
+  if (context.record.finish(status.code)) {
     context.release()
     context.publish('exec_die', { exitCode: String(status.code) })
   }
+}
+
+/**
+ * Releases the FIFOs and deletes the process in containerd. This can take
+ * seconds: the shim waits up to 2 s for its output copy when a background
+ * child still holds the output, so nothing waits on it.
+ */
+async function release(context: StartContext, launched: Launched): Promise<void> {
   await launched.fifos.close()
-  await client.deleteProcess(record.config.containerId, record.id).catch(() => {})
+  await context.client.deleteProcess(context.record.config.containerId, context.record.id).catch(() => {})
+}
+
+/** Records the exit, then releases the process. */
+async function finish(context: StartContext, launched: Launched, status: ExitStatus): Promise<void> {
+  recordExit(context, status)
+  await release(context, launched)
 }
 
 async function closeStdin(context: StartContext): Promise<void> {

@@ -3,6 +3,9 @@ import type { Readable, Writable } from 'node:stream'
 import { DetachKeyFilter } from './escape-scanner.js'
 import { StdcopyMuxer } from './stdcopy.js'
 
+const EMPTY = Buffer.alloc(0)
+const PROBE_INTERVAL_MS = 250
+
 /** How process output is written to the client. */
 export type OutputFraming = 'raw' | 'multiplexed'
 
@@ -54,6 +57,7 @@ export class AttachSession {
   private lastActivity = Date.now()
   private stdinFilter: DetachKeyFilter | null = null
   private detachKeysTyped = false
+  private probeTimer: NodeJS.Timeout | undefined
 
   constructor(private readonly options: AttachOptions) {
     this.interrupted = new Promise((resolve) => (this.resolveInterrupted = resolve))
@@ -62,6 +66,9 @@ export class AttachSession {
     this.pipeOutput()
     this.pipeInput()
     options.output.once('close', () => this.interrupt('client-gone'))
+    options.output.once('error', () => this.interrupt('client-gone'))
+    options.input?.once('error', () => this.interrupt('client-gone'))
+    options.input?.once('end', () => this.probeClient())
   }
 
   /** Tells whether every process output stream has reached EOF. */
@@ -94,6 +101,7 @@ export class AttachSession {
   stop(): void {
     if (this.stopped) return
     this.stopped = true
+    clearInterval(this.probeTimer)
     for (const stream of this.outputs) {
       stream.unpipe()
       stream.resume()
@@ -103,6 +111,25 @@ export class AttachSession {
       this.stdinFilter?.unpipe()
       this.options.input.resume()
     }
+  }
+
+  /**
+   * Watches a client whose input reached EOF, because a half-close (stdin
+   * done, output still wanted) and a full close look the same on the read
+   * side. A zero-length write tells them apart on a unix socket: it fails
+   * with EPIPE once the peer has closed, and succeeds after a half-close.
+   * NOTE: on TCP a zero-length write sends nothing, so a client that closed
+   * without a reset is noticed only when output fails to reach it.
+   */
+  private probeClient(): void {
+    const { output } = this.options
+    if (this.stopped) return
+    const probe = () => {
+      if (output.writable) output.write(EMPTY)
+    }
+    probe()
+    this.probeTimer = setInterval(probe, PROBE_INTERVAL_MS)
+    this.probeTimer.unref()
   }
 
   private interrupt(reason: AttachInterruption): void {
@@ -129,8 +156,14 @@ export class AttachSession {
     const { output, stdout, stderr, framing } = this.options
     if (framing === 'multiplexed') {
       const muxer = new StdcopyMuxer(output)
-      stdout?.pipe(muxer.writable(1))
-      stderr?.pipe(muxer.writable(2))
+      for (const [stream, id] of [[stdout, 1], [stderr, 2]] as const) {
+        if (!stream) continue
+        const writable = muxer.writable(id)
+        // A write to a client that went away fails here; without a
+        // listener the error would be thrown as uncaught.
+        writable.on('error', () => this.interrupt('client-gone'))
+        stream.pipe(writable)
+      }
       return
     }
     stdout?.pipe(output, { end: false })
@@ -153,6 +186,8 @@ export class AttachSession {
       })
       source = input.pipe(this.stdinFilter)
     }
+    // The process may exit (closing its stdin) while the client still types.
+    stdin.on('error', () => source.unpipe(stdin))
     source.pipe(stdin, { end: false })
     source.once('end', () => this.onInputEnd())
   }

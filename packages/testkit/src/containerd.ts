@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 
 import { ctr } from './ctr.js'
 import { waitFor } from './wait.js'
@@ -16,6 +16,18 @@ export interface ContainerdInstance {
   readonly pid: number
   /** containerd's own log (stdout and stderr). */
   readonly logPath: string
+  /**
+   * The runc state directory for containers of this instance. runc's default
+   * (/run/containerd/runc/<namespace>) is shared by every containerd on the
+   * machine, so two instances with a container of the same id would clash.
+   */
+  readonly runcRoot: string
+  /**
+   * A tag unique to this instance for naming host-wide things such as cgroup
+   * paths: ctr's default cgroup `/<namespace>/<id>` is shared by every
+   * containerd, and `ctr tasks kill -a` signals the whole cgroup.
+   */
+  readonly tag: string
   /** Kills every task, removes every container, stops containerd and deletes the directory. */
   stop(): Promise<void>
 }
@@ -68,6 +80,8 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
     directory,
     pid: child.pid!,
     logPath,
+    runcRoot: join(directory, 'runc'),
+    tag: basename(directory),
     stop: () => stopContainerd(child, exited, address, directory, options.keepDirectory ?? false),
   }
 }

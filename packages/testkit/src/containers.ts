@@ -42,7 +42,8 @@ export async function createContainer(
 ): Promise<TestContainer> {
   const namespace = options.namespace ?? 'default'
   const rootfs = await buildBusyboxRootfs(join(containerd.directory, 'rootfs', namespace, options.id))
-  const args = ['run', '--rootfs']
+  const cgroup = `/${containerd.tag}-${namespace}-${options.id}`
+  const args = ['run', '--rootfs', '--runc-root', containerd.runcRoot, '--cgroup', cgroup]
   if (options.start === false) args[0] = 'create'
   else args.push('-d')
   for (const env of [`PATH=${DEFAULT_PATH}`, ...(options.env ?? [])]) args.push('--env', env)

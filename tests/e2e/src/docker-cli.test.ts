@@ -76,7 +76,11 @@ describe.skipIf(!hasDockerCli)('e2e, docker CLI exec', () => {
 
   it('execs into a container that ctr created', async () => {
     const address = stack.containerd.address
-    await ctr(address, 'default', ['run', '--rootfs', '-d', '--env', 'PATH=/bin', stack.demo.rootfs, 'by-ctr', 'tail', '-f', '/dev/null'])
+    await ctr(address, 'default', [
+      'run', '--rootfs', '-d', '--runc-root', stack.containerd.runcRoot,
+      '--cgroup', `/${stack.containerd.tag}-by-ctr`, '--env', 'PATH=/bin',
+      stack.demo.rootfs, 'by-ctr', 'tail', '-f', '/dev/null',
+    ])
     const result = await run(['exec', 'by-ctr', 'sh', '-c', 'echo from-ctr-container'])
     expect(result.stdout.toString()).toBe('from-ctr-container\n')
     expect(result.code).toBe(0)

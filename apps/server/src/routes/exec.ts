@@ -32,12 +32,12 @@ export function registerExecRoutes(app: Hono<AppEnv>, service: ExecService, logg
       await service.startDetached(id, body)
       return c.body(null, 200, { 'Content-Length': '0' })
     }
-    await service.prepareStart(id)
+    const prepared = await service.prepareStart(id)
     const output = openStream(c, body.Tty)
     const hijack = c.env.hijack
     const streams = { input: hijack ? hijack.socket : null, output }
-    service.startAttached(id, body, streams).catch((err: unknown) => {
-      logger.error({ err, execId: id }, 'exec start failed after the stream was opened')
+    service.startAttached(prepared, body, streams).catch((err: unknown) => {
+      logger.error({ err, execId: id }, 'exec session failed')
       output.end()
     })
     return RESPONSE_ALREADY_SENT

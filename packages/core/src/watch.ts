@@ -1,0 +1,62 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import type { ContainerdClient, ContainerdEvent } from '@dexec/containerd'
+
+/** What watchContainers reports. */
+export interface ContainerWatchHandlers {
+  /** Every event of the watched topics, before the specific handlers. */
+  onEvent(event: ContainerdEvent): void
+  /** The stream was opened (true) or lost (false). */
+  onSubscribed(up: boolean): void
+  /** The init process of a container exited. */
+  onContainerStopped(containerId: string): void
+  onContainerDeleted(containerId: string): void
+  /** The event stream failed; the watch subscribes again after a pause. */
+  onError(err: unknown): void
+}
+
+const TOPICS = [
+  '/tasks/start',
+  '/tasks/exit',
+  '/tasks/paused',
+  '/tasks/resumed',
+  '/tasks/delete',
+  '/containers/delete',
+].map((topic) => `topic=="${topic}"`)
+const MAX_BACKOFF_MS = 5_000
+
+/**
+ * Follows containerd's task exits and container deletions until the signal
+ * aborts, subscribing again with a growing pause (up to 5 s) whenever the
+ * stream fails, for example while containerd restarts.
+ * TODO: events that happen while the stream is down are missed; a restart
+ * of containerd should be followed by a pass over the stored records.
+ */
+export async function watchContainers(
+  client: ContainerdClient,
+  signal: AbortSignal,
+  handlers: ContainerWatchHandlers,
+): Promise<void> {
+  let backoffMs = 100
+  while (!signal.aborted) {
+    try {
+      handlers.onSubscribed(true)
+      for await (const event of client.subscribe(TOPICS, signal)) {
+        backoffMs = 100
+        handlers.onEvent(event)
+        const payload = event.payload ?? {}
+        if (event.topic === '/tasks/exit' && payload.id === payload.container_id) {
+          handlers.onContainerStopped(String(payload.container_id))
+        } else if (event.topic === '/containers/delete') {
+          handlers.onContainerDeleted(String(payload.id))
+        }
+      }
+    } catch (err) {
+      handlers.onSubscribed(false)
+      if (signal.aborted) return
+      handlers.onError(err)
+    }
+    await sleep(backoffMs, undefined, { signal }).catch(() => {})
+    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS)
+  }
+}
