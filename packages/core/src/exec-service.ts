@@ -22,6 +22,7 @@ import { EventBus, execEvent } from './events.js'
 import { renderContainerInspect, renderContainerSummary, renderExecInspect, type ExecInspect } from './render.js'
 import { runAttachedStart, runDetachedStart, type ClientStreams, type StartContext } from './exec-start.js'
 import { lookupUser } from './user-lookup.js'
+import { Semaphore } from './semaphore.js'
 import { TaskStateCache } from './task-cache.js'
 import { watchContainers } from './watch.js'
 
@@ -58,6 +59,13 @@ export interface ExecServiceOptions {
   killOnDisconnect?: boolean
   /** Interval of the two-phase GC of finished exec records, in ms (default 5 minutes). */
   gcIntervalMs?: number
+  /**
+   * How many execs of one container are created and started in containerd at
+   * the same time (default 4); more wait their turn. The runc shim of
+   * containerd 1.6 stalls for tens of seconds when many short execs start at
+   * once.
+   */
+  maxConcurrentStarts?: number
   /** Delete execs that were created but never started after this many ms (default: never). */
   maxIdleMs?: number
   events?: EventBus
@@ -81,6 +89,8 @@ export class ExecService {
   private readonly gc: TwoPhaseGc
   private readonly pendingSizes = new Map<string, [number, number]>()
   private readonly tasks: TaskStateCache
+  private readonly startSlots = new Map<string, Semaphore>()
+  private readonly maxConcurrentStarts: number
   private readonly onError: NonNullable<ExecServiceOptions['onError']>
   private readonly watcher = new AbortController()
 
@@ -91,6 +101,7 @@ export class ExecService {
     this.events = options.events ?? new EventBus()
     this.onError = options.onError ?? (() => {})
     this.tasks = new TaskStateCache(this.client)
+    this.maxConcurrentStarts = options.maxConcurrentStarts ?? 4
     this.gc = new TwoPhaseGc({
       store: this.store,
       intervalMs: options.gcIntervalMs ?? 300_000,
@@ -233,6 +244,7 @@ export class ExecService {
       killOnDisconnect: this.killOnDisconnect,
       publish: (action, extra) => this.publish(record, view.record, action, extra),
       release: () => this.store.release(record.id),
+      startSlots: this.startSlotsOf(view.id),
       takePendingSize: () => {
         const size = this.pendingSizes.get(record.id) ?? null
         this.pendingSizes.delete(record.id)
@@ -262,6 +274,15 @@ export class ExecService {
         this.pendingSizes.delete(record.id)
       }
     }
+  }
+
+  private startSlotsOf(containerId: string): Semaphore {
+    let slots = this.startSlots.get(containerId)
+    if (!slots) {
+      slots = new Semaphore(this.maxConcurrentStarts)
+      this.startSlots.set(containerId, slots)
+    }
+    return slots
   }
 
   private async requireRunning(ref: string): Promise<ContainerView> {

@@ -13,6 +13,7 @@ import type { ContainerView } from './containers.js'
 import { DexecError, toDexecError } from './errors.js'
 import { buildExecProcess } from './process-spec.js'
 import { classifyStartFailure } from './start-failure.js'
+import type { Semaphore } from './semaphore.js'
 import { lookupUser } from './user-lookup.js'
 
 const SIGKILL = 9
@@ -37,6 +38,8 @@ export interface StartContext {
   release(): void
   /** Returns (and forgets) the terminal size a resize set before the start, if any. */
   takePendingSize(): [number, number] | null
+  /** Bounds how many Exec and Start calls run at once for the container. */
+  startSlots: Semaphore
 }
 
 interface Launched {
@@ -145,11 +148,18 @@ async function launch(
       stdout: true,
       stderr: !config.tty,
     })
-    await client.execProcess({ containerId: view.id, execId: record.id, process, terminal: config.tty, ...fifos.paths })
-    created = true
+    const pid = await context.startSlots.run(async () => {
+      await client.execProcess({ containerId: view.id, execId: record.id, process, terminal: config.tty, ...fifos!.paths })
+      created = true
+      return client.startProcess(view.id, record.id)
+    })
+    record.setPid(pid)
+    // Wait is called only once the process runs: containerd 1.6 blocks
+    // Start calls while many Waits on created execs are outstanding. An
+    // exit in between is not missed, because the process stays until
+    // DeleteProcess and Wait then returns its status at once.
     const exit = client.waitProcess(view.id, record.id)
     exit.catch(() => {})
-    record.setPid(await client.startProcess(view.id, record.id))
     return { fifos, exit }
   } catch (err) {
     await fifos?.close()

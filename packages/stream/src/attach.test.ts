@@ -111,6 +111,16 @@ describe('AttachSession', () => {
     expect(await s.interrupted).toBe('client-gone')
   })
 
+  it('regression: reports client-gone when a framed write hits a closed client', async () => {
+    const stdout = new PassThrough()
+    const output = sink()
+    const { session: s } = session({ output, stdout, framing: 'multiplexed' })
+    output.destroy()
+    stdout.write('after the client closed')
+    expect(await s.interrupted).toBe('client-gone')
+    await sleep(20)
+  })
+
   it('keeps draining while a slow client still reads', async () => {
     const stdout = new PassThrough()
     let release: () => void = () => {}

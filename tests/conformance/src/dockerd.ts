@@ -3,9 +3,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { waitFor } from '@dexec/testkit'
@@ -77,6 +77,8 @@ function dockerdArguments(directory: string, config: string, containerd: string)
     `--pidfile=${join(directory, 'docker.pid')}`,
     `--host=unix://${join(directory, 'docker.sock')}`,
     `--containerd=${containerd}`,
+    // The cgroupfs driver's default parent `/docker` would outlive this daemon.
+    `--cgroup-parent=/${basename(directory)}`,
     '--storage-driver=vfs',
     '--bridge=none',
     '--iptables=false',
@@ -109,12 +111,27 @@ async function stopDockerd(
   }
   // dockerd unmounts what it mounted when it shuts down cleanly; after a SIGKILL it cannot.
   await unmountBelow(directory)
+  await removeCgroups(basename(directory))
   await rm(directory, { recursive: true, force: true })
   if (!runDirectoryExisted) {
     // rmdir keeps them when another dockerd has put something there.
     await rmdir(join(RUN_DIRECTORY, 'plugins')).catch(() => undefined)
     await rmdir(RUN_DIRECTORY).catch(() => undefined)
   }
+}
+
+/**
+ * Removes the cgroup `name` that the daemon's containers were placed under, in every hierarchy
+ * (cgroup v1 controllers, a hybrid `unified` tree, or a cgroup v2 root). rmdir removes only
+ * empty cgroups, and runc has removed the containers' own ones when they were deleted.
+ */
+async function removeCgroups(name: string): Promise<void> {
+  const root = '/sys/fs/cgroup'
+  const hierarchies = await readdir(root, { withFileTypes: true }).catch(() => [])
+  const candidates = [join(root, name)]
+  for (const entry of hierarchies)
+    if (entry.isDirectory()) candidates.push(join(root, entry.name, name))
+  for (const path of candidates) await rmdir(path).catch(() => undefined)
 }
 
 /** Force-removes every container of the daemon, so that no shim outlives it. */

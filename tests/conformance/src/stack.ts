@@ -11,15 +11,13 @@ import { promisify } from 'node:util'
 
 import {
   buildBusyboxRootfs,
-  createContainer,
   ctr,
-  DEFAULT_PATH,
   startContainerd,
   waitFor,
   type ContainerdInstance,
-  type TestContainer,
 } from '@dexec/testkit'
 
+import { createSpecContainer, killSpecContainer } from './containers.js'
 import { startDockerd, type DockerdInstance } from './dockerd.js'
 import { API_PREFIX, EngineClient } from './engine-client.js'
 
@@ -36,7 +34,7 @@ export const NAME_LABEL = 'nerdctl/name'
 export interface ContainerFacts {
   readonly name: string
   readonly id: string
-  /** HOSTNAME in an exec's env: the short id on dockerd, the spec's (empty) hostname on dexec. */
+  /** HOSTNAME in an exec's env: the short id on dockerd, the container name on dexec. */
   readonly hostname: string
   /** Image reference as events report it, empty when the container has none. */
   readonly image: string
@@ -135,12 +133,11 @@ async function dockerdSide(client: EngineClient): Promise<Side> {
 }
 
 /**
- * dexec's side: containers made by `ctr` in namespace `default`. Their ids get a random suffix,
- * so that an id never equals its name (the normalizer replaces ids), and dexec finds them by
- * the name label.
+ * dexec's side: containers made by `ctr` in namespace `default`, with their name as hostname.
+ * Their ids get a random suffix, so that an id never equals its name (the normalizer replaces
+ * ids), and dexec finds them by the name label.
  */
 async function dexecSide(client: EngineClient, containerd: ContainerdInstance): Promise<Side> {
-  const tasks = new Map<string, TestContainer>()
   const side: Side = {
     name: 'dexec',
     client,
@@ -149,12 +146,11 @@ async function dexecSide(client: EngineClient, containerd: ContainerdInstance): 
     addContainer: async (name, running) => {
       const id = `${name}-${randomBytes(4).toString('hex')}`
       const labels = { [NAME_LABEL]: name }
-      if (running) tasks.set(name, await createContainer(containerd, { id, labels }))
-      else await createUnstartedContainer(containerd, id, name)
-      side.containers.set(name, { name, id, hostname: '', image: '' })
+      await createSpecContainer(containerd, { id, hostname: name, labels, running })
+      side.containers.set(name, { name, id, hostname: name, image: '' })
     },
     killContainer: async (name) => {
-      await tasks.get(name)!.kill()
+      await killSpecContainer(containerd, side.containers.get(name)!.id)
     },
     pauseContainer: async (name, paused) => {
       const id = side.containers.get(name)!.id
@@ -162,24 +158,6 @@ async function dexecSide(client: EngineClient, containerd: ContainerdInstance): 
     },
   }
   return side
-}
-
-/**
- * Creates a container without a task, with the same root filesystem and labels as the others.
- * `ctr containers create` makes the record only.
- */
-async function createUnstartedContainer(
-  containerd: ContainerdInstance,
-  id: string,
-  name: string,
-): Promise<void> {
-  const rootfs = await buildBusyboxRootfs(join(containerd.directory, 'rootfs', 'default', id))
-  const command = ['tail', '-f', '/dev/null']
-  await ctr(containerd.address, 'default', [
-    ...['containers', 'create', '--rootfs'],
-    ...['--env', `PATH=${DEFAULT_PATH}`, '--label', `${NAME_LABEL}=${name}`],
-    ...[rootfs, id, ...command],
-  ])
 }
 
 async function expectStatus(client: EngineClient, method: string, path: string, status: number) {

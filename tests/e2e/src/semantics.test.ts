@@ -102,6 +102,19 @@ describe('e2e, exec semantics', () => {
     expect((await inspectExec(stack.socketPath, id)).ExitCode).toBe(137)
   })
 
+  it('regression: survives a client that closes while output flows', async () => {
+    const id = await createExec(stack.socketPath, 'demo', { ...output, Cmd: ['yes'] })
+    const hijacked = await hijackStart(stack.socketPath, id)
+    if (hijacked.initial.length === 0) {
+      await new Promise((resolve) => hijacked.socket.once('data', resolve).resume())
+    }
+    hijacked.socket.destroy()
+    await waitUntil(async () => !(await inspectExec(stack.socketPath, id)).Running, 2_000)
+    expect((await inspectExec(stack.socketPath, id)).ExitCode).toBe(137)
+    expect((await api(stack.socketPath, 'GET', '/_ping')).body).toBe('OK')
+    expect(stack.dexec.exitCode).toBe(null)
+  })
+
   it('applies a resize sent right after the start', async () => {
     const id = await createExec(stack.socketPath, 'demo', { ...output, Tty: true, Cmd: ['sh', '-c', 'sleep 0.3; stty size'] })
     const hijacked = await hijackStart(stack.socketPath, id, { Tty: true })
