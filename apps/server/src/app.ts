@@ -102,7 +102,8 @@ function versionError(c: import('hono').Context<AppEnv>, requested: string, mess
   delete (headers as Record<string, string | undefined>)['Docker-Experimental']
   // Docker answers in plain text when the requested version predates JSON errors (1.24).
   if (compareApiVersions(requested, MIN_API_VERSION) < 0) {
-    return c.text(`${message}\n`, 400, { ...headers, 'X-Content-Type-Options': 'nosniff' })
+    const plain = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }
+    return c.body(`${message}\n`, 400, { ...headers, ...plain })
   }
   return sendJson(c, { message }, 400, headers)
 }

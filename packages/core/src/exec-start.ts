@@ -84,6 +84,16 @@ export async function runAttachedStart(
   const { fifos } = launched
   if (!config.attachStdout) fifos.stdout?.resume()
   if (!config.attachStderr) fifos.stderr?.resume()
+  if (!config.attachStdin && !config.attachStdout && !config.attachStderr) {
+    // Nothing to copy: dockerd ends such a stream as soon as the process
+    // runs, and the exit is recorded when it comes.
+    streams.output.end()
+    void launched.exit.then(
+      (status) => finish(context, launched, status),
+      (err) => finish(context, launched, exitAfterWaitFailure(err)),
+    )
+    return
+  }
   const session = new AttachSession({
     input: streams.input,
     output: streams.output,

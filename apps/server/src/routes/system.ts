@@ -2,10 +2,11 @@ import { release } from 'node:os'
 
 import { MAX_API_VERSION, MIN_API_VERSION } from '@dexec/api-types'
 import type { ExecService } from '@dexec/core'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Hono } from 'hono'
 
 import type { AppEnv } from '../app.js'
-import { DEXEC_VERSION } from '../headers.js'
+import { DEXEC_VERSION, engineHeaders } from '../headers.js'
 import { sendJson } from '../json.js'
 
 const pingHeaders = {
@@ -16,8 +17,15 @@ const pingHeaders = {
 
 /** Registers /_ping and /version. */
 export function registerSystemRoutes(app: Hono<AppEnv>, service: ExecService): void {
-  app.get('/_ping', (c) => c.body('OK', 200, pingHeaders))
-  app.on('HEAD', '/_ping', (c) => c.body(null, 200, { ...pingHeaders, 'Content-Length': '0' }))
+  app.get('/_ping', (c) => {
+    if (c.req.method !== 'HEAD') return c.body('OK', 200, pingHeaders)
+    // Hono answers HEAD with the GET route minus the body, which also drops
+    // Content-Length; Docker sends `Content-Length: 0`, so this reply is
+    // written directly.
+    c.env.outgoing!.writeHead(200, { ...engineHeaders(), ...pingHeaders, 'Content-Length': '0' })
+    c.env.outgoing!.end()
+    return RESPONSE_ALREADY_SENT
+  })
 
   app.get('/version', async (c) => {
     const containerd = await service.containerdVersion()
