@@ -50,7 +50,7 @@ export interface AppOptions {
 }
 
 /**
- * Builds the Hono app of the Engine API. Every route answers both bare and
+ * Builds the Hono app of the Engine API. Every route is served both bare and
  * under a `/v<version>` prefix; the version check runs before anything else.
  */
 export function createApp(options: AppOptions): Hono<AppEnv> {
@@ -83,8 +83,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   })
   app.onError(function errorHandler(err, c) {
     const error = toDexecError(err)
-    // A classified error is an answer to the client; an unclassified one
-    // (kind SYSTEM from an unexpected throw) is a fault worth its stack.
+    // A classified error is a reply for the client. An unclassified one (kind
+    // SYSTEM from an unexpected throw) is a fault, so its stack is logged.
     if (error.kind === 'SYSTEM' && !(err instanceof DexecError)) {
       options.logger.error({ err, path: c.req.path }, 'request failed')
     } else {
@@ -100,7 +100,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 function versionError(c: import('hono').Context<AppEnv>, requested: string, message: string) {
   const headers = engineHeaders()
   delete (headers as Record<string, string | undefined>)['Docker-Experimental']
-  // Docker answers in plain text when the requested version predates JSON errors (1.24).
+  // Docker replies in plain text when the requested version predates JSON errors (1.24).
   if (compareApiVersions(requested, MIN_API_VERSION) < 0) {
     const plain = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }
     return c.body(`${message}\n`, 400, { ...headers, ...plain })

@@ -15,7 +15,7 @@ export interface ServerOptions {
   /** containerd's socket path or `unix://` address. */
   containerd: string
   namespace: string
-  /** Where to listen: `unix:///path/to.sock` or `tcp://127.0.0.1:PORT`. */
+  /** The listen address: `unix:///path/to.sock` or `tcp://127.0.0.1:PORT`. */
   host: string
   /** Directory for the FIFOs of running execs. */
   stateDir: string

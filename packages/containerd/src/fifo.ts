@@ -13,7 +13,7 @@ const execFileAsync = promisify(execFile)
 // garbage collected, behind the back of the socket that reads it.
 const openFd = promisify(openCallback)
 
-/** Which stdio FIFOs to create for one process. */
+/** The stdio FIFOs to create for one process. */
 export interface FifoSetOptions {
   /** Parent directory; the set gets its own subdirectory named after `id`. */
   directory: string
@@ -55,11 +55,11 @@ export async function createFifoSet(options: FifoSetOptions): Promise<FifoSet> {
     stdout: options.stdout ? join(directory, 'stdout') : '',
     stderr: options.stderr ? join(directory, 'stderr') : '',
   }
-  const wanted = [paths.stdin, paths.stdout, paths.stderr].filter(Boolean)
+  const requested = [paths.stdin, paths.stdout, paths.stderr].filter(Boolean)
   const streams: Socket[] = []
   try {
     await mkdir(directory, { recursive: true, mode: 0o700 })
-    if (wanted.length) await makeFifos(wanted)
+    if (requested.length) await makeFifos(requested)
     const stdin = paths.stdin ? await openWriteEnd(paths.stdin) : null
     if (stdin) streams.push(stdin)
     const stdout = paths.stdout ? await openReadEnd(paths.stdout) : null

@@ -26,7 +26,7 @@ import { Semaphore } from './semaphore.js'
 import { TaskStateCache } from './task-cache.js'
 import { watchContainers } from './watch.js'
 
-/** What a client asks for when it creates an exec (the Engine API body, decoded). */
+/** The decoded Engine API body of an exec create request. */
 export interface CreateExecRequest {
   Cmd: string[] | null
   Env: string[] | null
@@ -192,9 +192,9 @@ export class ExecService {
   }
 
   /**
-   * Resizes an exec's terminal. Before the start the size is kept and given
-   * to the process when it starts; during a start in progress the resize
-   * waits (up to 10 s) for the process to exist.
+   * Resizes an exec's terminal. Before the start, the size is kept and given
+   * to the process when it starts. During a start in progress, the resize
+   * waits up to 10 s for the process to exist.
    */
   async resizeExec(execId: string, height: number, width: number): Promise<void> {
     const { record } = await this.prepareStart(execId)

@@ -36,7 +36,7 @@ export interface StartContext {
   publish(action: string, extra?: Record<string, string>): void
   /** Removes the exec from its container's ExecIDs. */
   release(): void
-  /** Returns (and forgets) the terminal size a resize set before the start, if any. */
+  /** Returns and clears the terminal size that a resize set before the start, if any. */
   takePendingSize(): [number, number] | null
   /** Bounds how many Exec and Start calls run at once for the container. */
   startSlots: Semaphore
@@ -102,7 +102,7 @@ export async function runAttachedStart(
     stderr: config.attachStderr ? fifos.stderr : null,
     framing,
     tty: config.tty,
-    detachKeys: config.tty ? (config.detachKeys.length ? config.detachKeys : DEFAULT_DETACH_KEYS) : null,
+    detachKeys: detachKeysOf(config),
     onStdinEnd: () => closeStdin(context),
   })
   const exited = launched.exit.then(
@@ -198,7 +198,7 @@ function recordExit(context: StartContext, status: ExitStatus): void {
 /**
  * Releases the FIFOs and deletes the process in containerd. This can take
  * seconds: the shim waits up to 2 s for its output copy when a background
- * child still holds the output, so nothing waits on it.
+ * child still keeps the output open, so nothing waits on it.
  */
 async function release(context: StartContext, launched: Launched): Promise<void> {
   await launched.fifos.close()
@@ -213,9 +213,15 @@ async function finish(context: StartContext, launched: Launched, status: ExitSta
 
 async function closeStdin(context: StartContext): Promise<void> {
   const { client, record } = context
-  // The shim keeps a write end of the stdin FIFO open, so the process sees
-  // EOF only once containerd is told to close it.
+  // The shim keeps a write end of the stdin FIFO open, so the process gets
+  // EOF only after CloseIO makes the shim close it.
   await client.closeStdin(record.config.containerId, record.id).catch(() => {})
+}
+
+/** Returns the keys to scan stdin for: only a terminal exec has them, Docker's by default. */
+function detachKeysOf(config: ExecRecord['config']): Buffer | null {
+  if (!config.tty) return null
+  return config.detachKeys.length ? config.detachKeys : DEFAULT_DETACH_KEYS
 }
 
 function writeStreamError(output: Writable, framing: 'raw' | 'multiplexed', message: string): void {

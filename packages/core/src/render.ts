@@ -1,27 +1,10 @@
+import type { ExecInspectResponse } from '@dexec/api-types'
 import type { ExecRecord } from '@dexec/exec-store'
 
 import type { ContainerStatus, ContainerView } from './containers.js'
 
 /** The body of GET /exec/{id}/json, with Docker's field order. */
-export interface ExecInspect {
-  ID: string
-  Running: boolean
-  ExitCode: number | null
-  ProcessConfig: {
-    tty: boolean
-    entrypoint: string
-    arguments: string[]
-    privileged: boolean
-    user?: string
-  }
-  OpenStdin: boolean
-  OpenStderr: boolean
-  OpenStdout: boolean
-  CanRemove: boolean
-  ContainerID: string
-  DetachKeys: string
-  Pid: number
-}
+export type ExecInspect = ExecInspectResponse
 
 /** Renders an exec record as Docker's exec inspect body. */
 export function renderExecInspect(record: ExecRecord): ExecInspect {

@@ -6,10 +6,10 @@ import { StdcopyMuxer } from './stdcopy.js'
 const EMPTY = Buffer.alloc(0)
 const PROBE_INTERVAL_MS = 250
 
-/** How process output is written to the client. */
+/** The framing of process output on the client connection. */
 export type OutputFraming = 'raw' | 'multiplexed'
 
-/** Why a session stopped before the process exited. */
+/** The reason a session stopped before the process exited. */
 export type AttachInterruption = 'detached' | 'stdin-closed' | 'client-gone'
 
 /** The two sides of one attach: the client connection and the process stdio. */
@@ -80,7 +80,7 @@ export class AttachSession {
    * Waits for the remaining output after the process exited. It gives up
    * only when no byte has moved for `idleMs` while the client was keeping up,
    * so a slow client still gets every byte, but a background process that
-   * holds the output open cannot hold the session forever.
+   * keeps the output open cannot keep the session open forever.
    */
   async drain(idleMs = 2000): Promise<void> {
     let timer: NodeJS.Timeout | undefined
@@ -116,7 +116,7 @@ export class AttachSession {
   /**
    * Watches a client whose input reached EOF, because a half-close (stdin
    * done, output still wanted) and a full close look the same on the read
-   * side. A zero-length write tells them apart on a unix socket: it fails
+   * side. A zero-length write distinguishes them on a unix socket because it fails
    * with EPIPE once the peer has closed, and succeeds after a half-close.
    * NOTE: on TCP a zero-length write sends nothing, so a client that closed
    * without a reset is noticed only when output fails to reach it.

@@ -19,7 +19,7 @@ const pingHeaders = {
 export function registerSystemRoutes(app: Hono<AppEnv>, service: ExecService): void {
   app.get('/_ping', (c) => {
     if (c.req.method !== 'HEAD') return c.body('OK', 200, pingHeaders)
-    // Hono answers HEAD with the GET route minus the body, which also drops
+    // Hono serves HEAD through the GET route minus the body, which also drops
     // Content-Length; Docker sends `Content-Length: 0`, so this reply is
     // written directly.
     c.env.outgoing!.writeHead(200, { ...engineHeaders(), ...pingHeaders, 'Content-Length': '0' })
