@@ -1,0 +1,97 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import { ContainerdClient } from '@dexec/containerd'
+import { createContainer, startContainerd, type ContainerdInstance } from '@dexec/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import type { DockerEvent } from './events.js'
+import { ExecService, type CreateExecRequest } from './exec-service.js'
+
+let containerd: ContainerdInstance
+let client: ContainerdClient
+let service: ExecService
+let stateDir: string
+const events: DockerEvent[] = []
+
+beforeAll(async () => {
+  containerd = await startContainerd()
+  await createContainer(containerd, { id: 'box' })
+  client = new ContainerdClient({ address: containerd.address, namespace: 'default' })
+  stateDir = await mkdtemp(join(tmpdir(), 'dexec-state-'))
+  service = new ExecService({ client, stateDir })
+  await service.open()
+  service.events.subscribe((event) => events.push(event))
+})
+
+afterAll(async () => {
+  service?.close()
+  client?.close()
+  await containerd?.stop()
+  if (stateDir) await rm(stateDir, { recursive: true, force: true })
+})
+
+function request(overrides: Partial<CreateExecRequest>): CreateExecRequest {
+  return {
+    Cmd: null,
+    Env: null,
+    User: '',
+    WorkingDir: '',
+    Tty: false,
+    AttachStdin: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    Privileged: false,
+    DetachKeys: '',
+    ConsoleSize: null,
+    ...overrides,
+  }
+}
+
+async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await sleep(20)
+  }
+}
+
+describe('ExecService', () => {
+  it('runs an attached exec and leaves no FIFO behind', async () => {
+    const id = await service.createExec('box', request({ Cmd: ['sh', '-c', 'echo hi; exit 4'] }))
+    const output = new PassThrough()
+    const chunks: Buffer[] = []
+    output.on('data', (chunk: Buffer) => chunks.push(chunk))
+    await service.startAttached(await service.prepareStart(id), { Tty: true, ConsoleSize: null }, { input: null, output })
+    expect(Buffer.concat(chunks).toString()).toBe('hi\n')
+    expect(service.inspectExec(id)).toMatchObject({ Running: false, ExitCode: 4 })
+    expect(await readdir(stateDir)).toEqual([])
+  })
+
+  it('finishes a running exec with 137 when its container is killed', async () => {
+    const victim = await createContainer(containerd, { id: 'victim' })
+    const running = await service.createExec('victim', request({ Cmd: ['sleep', '300'] }))
+    const idle = await service.createExec('victim', request({ Cmd: ['true'] }))
+    await service.startDetached(running, { Tty: false, ConsoleSize: null })
+    await victim.kill()
+    await until(() => !service.inspectExec(running).Running)
+    expect(service.inspectExec(running).ExitCode).toBe(137)
+    const dies = events.filter((e) => e.Action === 'exec_die' && e.Actor.Attributes.execID === running)
+    expect(dies.map((e) => e.Actor.Attributes.exitCode)).toEqual(['137'])
+    await until(() => service.store.get(idle) === undefined)
+    expect(() => service.inspectExec(idle)).toThrow(`No such exec instance: ${idle}`)
+  })
+
+  it('drops every record of a removed container', async () => {
+    const doomed = await createContainer(containerd, { id: 'doomed' })
+    const id = await service.createExec('doomed', request({ Cmd: ['true'] }))
+    await service.startDetached(id, { Tty: false, ConsoleSize: null })
+    await until(() => !service.inspectExec(id).Running)
+    await doomed.remove()
+    await until(() => service.store.get(id) === undefined)
+    expect(service.store.listByContainer('doomed')).toEqual([])
+  })
+})
