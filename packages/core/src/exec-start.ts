@@ -140,7 +140,11 @@ async function launch(
 ): Promise<Launched> {
   const { client, record, view } = context
   const { config } = record
-  record.start()
+  try {
+    record.start()
+  } catch (err) {
+    throw toDexecError(err)
+  }
   context.publish(`exec_start: ${config.cmd[0] ?? ''} ${config.cmd.slice(1).join(' ')}`)
   let fifos: FifoSet | undefined
   let created = false

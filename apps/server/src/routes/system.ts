@@ -2,11 +2,10 @@ import { release } from 'node:os'
 
 import { MAX_API_VERSION, MIN_API_VERSION } from '@dexec/api-types'
 import type { ExecService } from '@dexec/core'
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Hono } from 'hono'
 
 import type { AppEnv } from '../app.js'
-import { DEXEC_VERSION, engineHeaders } from '../headers.js'
+import { DEXEC_VERSION } from '../headers.js'
 import { sendJson } from '../json.js'
 
 const pingHeaders = {
@@ -19,12 +18,9 @@ const pingHeaders = {
 export function registerSystemRoutes(app: Hono<AppEnv>, service: ExecService): void {
   app.get('/_ping', (c) => {
     if (c.req.method !== 'HEAD') return c.body('OK', 200, pingHeaders)
-    // Hono serves HEAD through the GET route minus the body, which also drops
-    // Content-Length; Docker sends `Content-Length: 0`, so this reply is
-    // written directly.
-    c.env.outgoing!.writeHead(200, { ...engineHeaders(), ...pingHeaders, 'Content-Length': '0' })
-    c.env.outgoing!.end()
-    return RESPONSE_ALREADY_SENT
+    // Hono serves HEAD through this GET route. A plain Response keeps the
+    // `Content-Length: 0` that Docker sends, where c.body drops it.
+    return new Response(null, { status: 200, headers: { ...pingHeaders, 'Content-Length': '0' } })
   })
 
   app.get('/version', async (c) => {
