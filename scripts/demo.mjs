@@ -50,7 +50,7 @@ try {
   // A second Ctrl-C while stopping must not leave containerd behind.
   process.on('SIGINT', () => {})
   process.on('SIGTERM', () => {})
-  if (dexec && dexec.exitCode === null) {
+  if (dexec && dexec.exitCode === null && dexec.signalCode === null) {
     dexec.kill('SIGTERM')
     await new Promise((resolve) => dexec.once('exit', resolve))
   }

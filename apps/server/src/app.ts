@@ -75,7 +75,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   registerSystemRoutes(app, options.service)
   registerContainerRoutes(app, options.service)
   registerExecRoutes(app, options.service, options.logger)
-  registerEventRoutes(app, options.service)
+  registerEventRoutes(app, options.service, options.logger)
 
   app.notFound((c) => {
     c.set('routeNotFound', true)

@@ -27,7 +27,6 @@ export function parseEventFilters(text: string | undefined): EventFilters {
   }
   const filters: EventFilters = {}
   for (const [name, value] of Object.entries(decoded)) {
-    if (!KNOWN_FILTERS.has(name)) throw new DexecError('INVALID_PARAMETER', `invalid filter '${name}'`)
     if (Array.isArray(value) && value.every((v) => typeof v === 'string')) filters[name] = value
     else if (typeof value === 'object' && value !== null) filters[name] = Object.keys(value)
     else throw new DexecError('INVALID_PARAMETER', `invalid filter '${name}': expected a list of strings`)
@@ -42,13 +41,17 @@ export function matchesEventFilters(event: DockerEvent, filters: EventFilters): 
     type: (value) => value === event.Type,
     scope: (value) => value === event.scope,
     event: (value) => matchesAction(event.Action, value),
-    container: (value) => value === event.Actor.ID || value === attributes.name,
+    // Docker matches containers by id or name, exactly or by prefix.
+    container: (value) => event.Actor.ID.startsWith(value) || (attributes.name ?? '').startsWith(value),
     image: (value) => value === attributes.image,
     label: (value) => matchesLabel(attributes, value),
   }
-  return Object.entries(filters).every(
-    ([name, values]) => values.length === 0 || values.some((value) => checks[name]!(value)),
-  )
+  return Object.entries(filters).every(([name, values]) => {
+    if (values.length === 0) return true
+    // Docker does not validate filter names; one it does not know matches no exec event.
+    if (!KNOWN_FILTERS.has(name)) return false
+    return values.some((value) => checks[name]!(value))
+  })
 }
 
 function matchesAction(action: string, value: string): boolean {

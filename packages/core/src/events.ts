@@ -15,25 +15,39 @@ export interface DockerEvent {
 /** How many past events the bus keeps for `since` queries. Docker keeps 256. */
 export const EVENT_HISTORY_SIZE = 1024
 
+/**
+ * How many bytes of event text the history keeps at most. An action names
+ * the whole command, so a few huge commands could otherwise fill memory.
+ */
+export const EVENT_HISTORY_BYTES = 4 * 1024 * 1024
+
 /** In-process bus of Docker events with a bounded history; the server streams it. */
 export class EventBus {
   private readonly emitter = new EventEmitter()
-  private readonly history: DockerEvent[] = []
+  private readonly history: { event: DockerEvent; bytes: number }[] = []
+  private historyBytes = 0
 
-  constructor(private readonly historySize = EVENT_HISTORY_SIZE) {
+  constructor(
+    private readonly historySize = EVENT_HISTORY_SIZE,
+    private readonly historyMaxBytes = EVENT_HISTORY_BYTES,
+  ) {
     this.emitter.setMaxListeners(0)
   }
 
   publish(event: DockerEvent): void {
-    this.history.push(event)
-    if (this.history.length > this.historySize) this.history.shift()
+    const bytes = event.Action.length + JSON.stringify(event.Actor).length
+    this.history.push({ event, bytes })
+    this.historyBytes += bytes
+    while (this.history.length > this.historySize || this.historyBytes > this.historyMaxBytes) {
+      this.historyBytes -= this.history.shift()!.bytes
+    }
     this.emitter.emit('event', event)
   }
 
   /** Returns the kept events at or after `sinceNano` (all kept events when undefined). */
   past(sinceNano?: bigint): DockerEvent[] {
     if (sinceNano === undefined) return []
-    return this.history.filter((event) => event.timeNano >= sinceNano)
+    return this.history.map(({ event }) => event).filter((event) => event.timeNano >= sinceNano)
   }
 
   /** Adds a listener and returns the function that removes it. */

@@ -8,16 +8,25 @@ import {
 } from '@dexec/core'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Hono } from 'hono'
+import type { Logger } from 'pino'
 
 import type { AppEnv } from '../app.js'
 import { engineHeaders } from '../headers.js'
 
+/** How much unread event data one /events client may have queued before events are dropped. */
+export const MAX_PENDING_EVENT_BYTES = 1024 * 1024
+
 /** Registers GET /events: past events from `since`, then live ones until `until`. */
-export function registerEventRoutes(app: Hono<AppEnv>, service: ExecService): void {
+export function registerEventRoutes(app: Hono<AppEnv>, service: ExecService, logger: Logger): void {
   app.get('/events', (c) => {
     const filters = parseEventFilters(c.req.query('filters'))
     const since = parseTimestamp('since', c.req.query('since'))
     const until = parseTimestamp('until', c.req.query('until'))
+    if (since !== undefined && until !== undefined && since > until) {
+      const text = (value: string | undefined) => value ?? ''
+      const message = `\`since\` time (${text(c.req.query('since'))}) cannot be after \`until\` time (${text(c.req.query('until'))})`
+      throw new DexecError('INVALID_PARAMETER', message)
+    }
     const apiVersion = c.get('apiVersion')
     // Events lost their legacy status/id/from fields in API 1.52, which
     // also made JSON Lines the default media type.
@@ -30,8 +39,15 @@ export function registerEventRoutes(app: Hono<AppEnv>, service: ExecService): vo
     outgoing.flushHeaders()
     const send = (event: DockerEvent) => {
       if (until !== undefined && event.timeNano > until) return
-      if (matchesEventFilters(event, filters)) outgoing.write(`${serializeEvent(event, legacy)}\n`)
+      if (!matchesEventFilters(event, filters)) return
+      // A subscriber that stops reading loses events instead of growing memory.
+      if (outgoing.writableLength > MAX_PENDING_EVENT_BYTES) {
+        dropped++
+        return
+      }
+      outgoing.write(`${serializeEvent(event, legacy)}\n`)
     }
+    let dropped = 0
     for (const event of service.events.past(since)) send(event)
     const nowNano = BigInt(Date.now()) * 1_000_000n
     if (until !== undefined && until <= nowNano) {
@@ -41,6 +57,8 @@ export function registerEventRoutes(app: Hono<AppEnv>, service: ExecService): vo
     const unsubscribe = service.events.subscribe(send)
     let timer: NodeJS.Timeout | undefined
     const finish = () => {
+      if (dropped > 0) logger.warn({ dropped }, 'events dropped for a client that stopped reading')
+      dropped = 0
       unsubscribe()
       clearTimeout(timer)
       outgoing.end()
