@@ -23,6 +23,7 @@ try {
       '--host', `unix://${socket}`,
       '--state-dir', join(containerd.directory, 'dexec'),
       '--log-level', 'info',
+      '--shutdown-timeout', '2',
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   )

@@ -19,6 +19,8 @@ Options:
       --state-dir string    directory for the FIFOs of running execs (default "${DEFAULT_STATE_DIR}")
       --keep-on-disconnect  leave an attached process running when its client goes away
                             (Docker's behaviour); by default it is killed
+      --shutdown-timeout n  seconds that attached streams get to finish on SIGINT or SIGTERM
+                            before they are cut (default 10)
       --exec-gc-interval n  seconds between passes of the GC of finished execs; a finished
                             exec stays inspectable for one to two intervals (default 300)
       --log-level string    log level: fatal, error, warn, info, debug, trace (default "warn")
@@ -36,6 +38,7 @@ export async function serve(argv: string[]): Promise<number> {
       'state-dir': { type: 'string' },
       'keep-on-disconnect': { type: 'boolean' },
       'exec-gc-interval': { type: 'string' },
+      'shutdown-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -48,6 +51,10 @@ export async function serve(argv: string[]): Promise<number> {
   const gcSeconds = Number(values['exec-gc-interval'] ?? 300)
   if (!Number.isInteger(gcSeconds) || gcSeconds < 1) {
     throw new Error(`invalid --exec-gc-interval ${values['exec-gc-interval']}: expected a whole number of seconds >= 1`)
+  }
+  const shutdownSeconds = Number(values['shutdown-timeout'] ?? 10)
+  if (!Number.isFinite(shutdownSeconds) || shutdownSeconds < 0) {
+    throw new Error(`invalid --shutdown-timeout ${values['shutdown-timeout']}: expected seconds >= 0`)
   }
   const logger = pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2))
   const server = await startServer({
@@ -63,7 +70,7 @@ export async function serve(argv: string[]): Promise<number> {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
-  logger.info('shutting down')
-  await server.close()
+  logger.info({ graceSeconds: shutdownSeconds }, 'shutting down')
+  await server.close(shutdownSeconds * 1000)
   return 0
 }

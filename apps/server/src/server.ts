@@ -2,6 +2,7 @@ import { chmod, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 import { ContainerdClient, ExecService } from '@dexec/core'
 import { getRequestListener } from '@hono/node-server'
@@ -32,7 +33,8 @@ export interface DexecServer {
   readonly http: Server
   /** The address clients use, as DOCKER_HOST: `unix:///...` or `tcp://host:port`. */
   readonly address: string
-  close(): Promise<void>
+  /** Stops serving; attached streams get up to `graceMs` (default 0) to finish. */
+  close(graceMs?: number): Promise<void>
 }
 
 /** A listen address, parsed. */
@@ -89,11 +91,16 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
     service,
     http,
     address,
-    close: async () => {
-      // TODO: let attached streams finish for a bounded time instead of
-      // cutting them; cutting them kills their processes like any client
+    close: async (graceMs = 0) => {
+      // New connections are refused at once and new execs get 503, while
+      // attached streams may finish within the grace period. Streams still
+      // open after it are cut, which kills their processes like any client
       // that goes away.
+      service.beginShutdown()
       const closed = new Promise<void>((resolve) => http.close(() => resolve()))
+      http.closeIdleConnections()
+      const deadline = Date.now() + graceMs
+      while (hijacked.size > 0 && Date.now() < deadline) await sleep(50)
       http.closeAllConnections()
       for (const socket of hijacked) socket.destroy()
       await closed

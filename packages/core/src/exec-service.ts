@@ -91,6 +91,7 @@ export class ExecService {
   private readonly tasks: TaskStateCache
   private readonly startSlots = new Map<string, Semaphore>()
   private readonly maxConcurrentStarts: number
+  private shuttingDown = false
   private readonly onError: NonNullable<ExecServiceOptions['onError']>
   private readonly watcher = new AbortController()
 
@@ -123,6 +124,11 @@ export class ExecService {
     })
   }
 
+  /** Refuses new creates and starts with UNAVAILABLE from now on, ahead of close. */
+  beginShutdown(): void {
+    this.shuttingDown = true
+  }
+
   /** Stops the GC and the event watch. Running execs are left to finish on their own. */
   close(): void {
     this.gc.stop()
@@ -136,6 +142,7 @@ export class ExecService {
 
   /** Creates an exec in a running container and returns its id. */
   async createExec(containerRef: string, request: CreateExecRequest): Promise<string> {
+    this.refuseWhileShuttingDown()
     if (!request.Cmd || request.Cmd.length === 0) throw errNoCommand()
     const view = await this.requireRunning(containerRef)
     const process = view.record.spec?.process
@@ -171,6 +178,7 @@ export class ExecService {
    * goes to startAttached, so nothing is checked twice.
    */
   async prepareStart(execId: string): Promise<PreparedStart> {
+    this.refuseWhileShuttingDown()
     const record = this.store.get(execId)
     if (!record) throw errNoSuchExec(execId)
     const view = await this.requireContainerOf(record)
@@ -274,6 +282,10 @@ export class ExecService {
         this.pendingSizes.delete(record.id)
       }
     }
+  }
+
+  private refuseWhileShuttingDown(): void {
+    if (this.shuttingDown) throw new DexecError('UNAVAILABLE', 'dexec is shutting down; no new execs are accepted')
   }
 
   private startSlotsOf(containerId: string): Semaphore {
