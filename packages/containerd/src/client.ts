@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js'
 
-import { fromGrpcError } from './errors.js'
+import { fromGrpcError, isContainerdError } from './errors.js'
 import { OCI_PROCESS_TYPE_URL, type OciProcess, type OciSpec } from './oci.js'
 import { loadServices } from './proto.js'
 import { subscribeEvents, type ContainerdEvent } from './events.js'
@@ -13,6 +13,11 @@ export interface ContainerdClientOptions {
   namespace: string
   /** Deadline of unary calls in milliseconds, except Wait which has none. Default 30 s. */
   callTimeoutMs?: number
+  /**
+   * How long a call that found no connection waits for one before it fails
+   * with UNAVAILABLE, in milliseconds. Default 2 s.
+   */
+  reconnectGraceMs?: number
 }
 
 /** A container record of containerd's metadata store. */
@@ -88,6 +93,7 @@ export class ContainerdClient {
   readonly address: string
   readonly namespace: string
   private readonly callTimeoutMs: number
+  private readonly reconnectGraceMs: number
   private readonly version_: grpc.Client
   private readonly containers: grpc.Client
   private readonly tasks: grpc.Client
@@ -99,11 +105,19 @@ export class ContainerdClient {
     this.address = options.address
     this.namespace = options.namespace
     this.callTimeoutMs = options.callTimeoutMs ?? 30_000
+    this.reconnectGraceMs = options.reconnectGraceMs ?? 2_000
 
     const target = toGrpcTarget(options.address)
     const services = loadServices()
     const credentials = grpc.credentials.createInsecure()
-    this.version_ = new services.Version(target, credentials)
+    // Reconnect within a second of containerd coming back after a restart;
+    // grpc-js would otherwise back off for up to two minutes, failing calls
+    // with UNAVAILABLE meanwhile.
+    const channelOptions = {
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1_000,
+    }
+    this.version_ = new services.Version(target, credentials, channelOptions)
     const shared = { channelOverride: this.version_.getChannel() }
     this.containers = new services.Containers(target, credentials, shared)
     this.tasks = new services.Tasks(target, credentials, shared)
@@ -219,24 +233,55 @@ export class ContainerdClient {
     this.version_.close()
   }
 
-  private metadata(): grpc.Metadata {
-    const metadata = new grpc.Metadata()
+  private metadata(waitForReady = false): grpc.Metadata {
+    const metadata = new grpc.Metadata({ waitForReady })
     metadata.set('containerd-namespace', this.namespace)
     return metadata
   }
 
-  private unary(
+  /**
+   * Makes one unary call. A call that fails because no connection exists is
+   * made once more with waitForReady, for at most `reconnectGraceMs`: right
+   * after containerd restarts the channel may still carry the last failed
+   * attempt, and the call then succeeds as soon as the channel reconnects.
+   */
+  private async unary(
     client: grpc.Client,
     service: string,
     method: string,
     request: object,
     options: { deadline?: number; signal?: AbortSignal | undefined } = {},
   ): Promise<any> {
-    const operation = `${service}.${method}`
     const deadline = options.deadline ?? Date.now() + this.callTimeoutMs
+    try {
+      return await this.callOnce(client, service, method, request, { ...options, deadline })
+    } catch (err) {
+      if (!isContainerdError(err, 'UNAVAILABLE') || options.signal?.aborted) throw err
+      const retryDeadline = Math.min(deadline, Date.now() + this.reconnectGraceMs)
+      return this.callOnce(client, service, method, request, {
+        ...options,
+        deadline: retryDeadline,
+        waitForReady: true,
+      }).catch((retryError: unknown) => {
+        throw isContainerdError(retryError, 'DEADLINE_EXCEEDED') ? err : retryError
+      })
+    }
+  }
+
+  private callOnce(
+    client: grpc.Client,
+    service: string,
+    method: string,
+    request: object,
+    options: { deadline: number; signal?: AbortSignal | undefined; waitForReady?: boolean },
+  ): Promise<any> {
+    const operation = `${service}.${method}`
     const call = (client as unknown as Record<string, UnaryMethod>)[method]!.bind(client)
+    const callOptions: grpc.CallOptions = { deadline: options.deadline }
+    // grpc-js takes waitForReady as an option of the call's metadata.
+    const metadata = this.metadata(options.waitForReady ?? false)
     return new Promise((resolve, reject) => {
-      const pending = call(request, this.metadata(), { deadline }, (err, response) => {
+      const pending = call(request, metadata, callOptions, (err, response) => {
         options.signal?.removeEventListener('abort', cancel)
         if (err) reject(fromGrpcError(err, operation))
         else resolve(response)

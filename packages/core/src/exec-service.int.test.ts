@@ -94,4 +94,22 @@ describe('ExecService', () => {
     await until(() => service.store.get(id) === undefined)
     expect(service.store.listByContainer('doomed')).toEqual([])
   })
+
+  it('records the real exit code of an exec that ran across a containerd restart', async () => {
+    const id = await service.createExec('box', request({ Cmd: ['sh', '-c', 'sleep 2; exit 5'] }))
+    await service.startDetached(id, { Tty: false, ConsoleSize: null })
+    await containerd.restart()
+    await until(() => !service.inspectExec(id).Running, 15_000)
+    expect(service.inspectExec(id).ExitCode).toBe(5)
+    const dies = events.filter((e) => e.Action === 'exec_die' && e.Actor.Attributes.execID === id)
+    expect(dies.map((e) => e.Actor.Attributes.exitCode)).toEqual(['5'])
+  })
+
+  it('serves new execs after containerd restarted', async () => {
+    await containerd.restart()
+    const id = await service.createExec('box', request({ Cmd: ['true'] }))
+    await service.startDetached(id, { Tty: false, ConsoleSize: null })
+    await until(() => !service.inspectExec(id).Running)
+    expect(service.inspectExec(id).ExitCode).toBe(0)
+  })
 })

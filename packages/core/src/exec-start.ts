@@ -1,7 +1,9 @@
 import type { Readable, Writable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 import {
   createFifoSet,
+  isContainerdError,
   type ContainerdClient,
   type ExitStatus,
   type FifoSet,
@@ -132,6 +134,24 @@ export async function runAttachedStart(
   void exited.then(({ status }) => finish(context, launched, status))
 }
 
+/**
+ * Waits for a process to exit, and asks again with a growing pause (up to
+ * 5 s) while containerd is unavailable: across a restart of containerd the
+ * shim keeps the process, and its exit status until the process is deleted.
+ */
+async function waitForExit(client: ContainerdClient, containerId: string, execId: string): Promise<ExitStatus> {
+  let backoffMs = 100
+  for (;;) {
+    try {
+      return await client.waitProcess(containerId, execId)
+    } catch (err) {
+      if (!isContainerdError(err, 'UNAVAILABLE')) throw err
+    }
+    await sleep(backoffMs)
+    backoffMs = Math.min(backoffMs * 2, 5_000)
+  }
+}
+
 /** Moves the record to running, creates the process in containerd and starts it. */
 async function launch(
   context: StartContext,
@@ -172,7 +192,7 @@ async function launch(
     // Start calls while many Waits on created execs are outstanding. An
     // exit in between is not missed, because the process stays until
     // DeleteProcess and Wait then returns its status at once.
-    const exit = client.waitProcess(view.id, record.id)
+    const exit = waitForExit(client, view.id, record.id)
     exit.catch(() => {})
     return { fifos, exit }
   } catch (err) {
@@ -235,10 +255,9 @@ function writeStreamError(output: Writable, framing: 'raw' | 'multiplexed', mess
 }
 
 /**
- * Exit status used when Tasks.Wait itself fails (containerd went away, or
- * the process was deleted behind dexec's back). 128 is the code Docker gives
- * a start failure it cannot classify.
- * TODO: ask containerd again after it reconnects instead of guessing.
+ * Exit status used when Tasks.Wait fails for good (the process was deleted
+ * behind dexec's back, for example). 128 is the code Docker gives a start
+ * failure it cannot classify.
  */
 function exitAfterWaitFailure(_err: unknown): ExitStatus {
   return { code: 128, exitedAt: undefined }

@@ -28,6 +28,11 @@ export interface ContainerdInstance {
    * containerd, and `ctr tasks kill -a` signals the whole cgroup.
    */
   readonly tag: string
+  /**
+   * Stops containerd with SIGTERM and starts it again on the same state. The
+   * shims and their containers keep running meanwhile, as in a real restart.
+   */
+  restart(): Promise<void>
   /** Kills every task, removes every container, stops containerd and deletes the directory. */
   stop(): Promise<void>
 }
@@ -50,8 +55,29 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
   const configPath = join(directory, 'config.toml')
   const logPath = join(directory, 'containerd.log')
   await writeFile(configPath, renderConfig(directory, address))
+  let running = await launch(configPath, address, logPath)
 
-  const log = createWriteStream(logPath)
+  return {
+    address,
+    directory,
+    get pid() {
+      return running.child.pid!
+    },
+    logPath,
+    runcRoot: join(directory, 'runc'),
+    tag: basename(directory),
+    restart: async () => {
+      running.child.kill('SIGTERM')
+      await running.exited
+      running = await launch(configPath, address, logPath)
+    },
+    stop: () => stopContainerd(running.child, running.exited, address, directory, options.keepDirectory ?? false),
+  }
+}
+
+/** Spawns containerd with its log appended to `logPath` and waits until it answers. */
+async function launch(configPath: string, address: string, logPath: string) {
+  const log = createWriteStream(logPath, { flags: 'a' })
   const child = spawn('containerd', ['--config', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -74,16 +100,7 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
     await exited
     throw err
   }
-
-  return {
-    address,
-    directory,
-    pid: child.pid!,
-    logPath,
-    runcRoot: join(directory, 'runc'),
-    tag: basename(directory),
-    stop: () => stopContainerd(child, exited, address, directory, options.keepDirectory ?? false),
-  }
+  return { child, exited }
 }
 
 async function stopContainerd(
