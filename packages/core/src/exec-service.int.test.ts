@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -60,6 +60,16 @@ async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
 }
 
 describe('ExecService', () => {
+  it('removes FIFO directories left by an earlier run', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dexec-stale-'))
+    await mkdir(join(dir, 'a'.repeat(64)))
+    const fresh = new ExecService({ client, stateDir: dir })
+    await fresh.open()
+    fresh.close()
+    expect(await readdir(dir)).toEqual([])
+    await rm(dir, { recursive: true, force: true })
+  })
+
   it('runs an attached exec and leaves no FIFO behind', async () => {
     const id = await service.createExec('box', request({ Cmd: ['sh', '-c', 'echo hi; exit 4'] }))
     const output = new PassThrough()

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 
 import type { ContainerdClient, ContainerRecord } from '@dexec/containerd'
 import { ExecStore, type ExecRecord } from '@dexec/exec-store'
@@ -114,6 +115,7 @@ export class ExecService {
   /** Prepares the state directory and starts the GC. */
   async open(): Promise<void> {
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 })
+    await removeStaleFifos(this.stateDir)
     this.gc.start()
     void watchContainers(this.client, this.watcher.signal, {
       onEvent: (event) => this.tasks.apply(event),
@@ -332,6 +334,18 @@ export class ExecService {
         extra,
       }),
     )
+  }
+}
+
+/**
+ * Removes the FIFO directories that a previous dexec left in the state
+ * directory, so that crashes do not make it grow. Processes still running
+ * keep their open FIFOs; only the names go.
+ * NOTE: the state directory must not be shared by two dexec instances.
+ */
+async function removeStaleFifos(stateDir: string): Promise<void> {
+  for (const entry of await readdir(stateDir, { withFileTypes: true })) {
+    if (entry.isDirectory()) await rm(join(stateDir, entry.name), { recursive: true, force: true })
   }
 }
 
