@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import { ContainerdClient, ExecService } from '@dexec/core'
+import { ContainerdClient, ExecService, isContainerdError } from '@dexec/core'
 import { getRequestListener } from '@hono/node-server'
 import pino, { type Logger } from 'pino'
 
@@ -72,7 +72,11 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
     stateDir: options.stateDir,
     killOnDisconnect: options.killOnDisconnect ?? true,
     gcIntervalMs: options.gcIntervalMs,
-    onError: (err, context) => logger.error({ err, ...context }, `${context.operation} failed`),
+    onError: (err, context) => {
+      // containerd being away is an expected condition, logged without a stack.
+      if (isContainerdError(err, 'UNAVAILABLE')) logger.warn({ ...context, reason: err.message }, `${context.operation} failed: containerd is not available`)
+      else logger.error({ err, ...context }, `${context.operation} failed`)
+    },
   })
   await service.open()
 

@@ -1,4 +1,4 @@
-export { ContainerdClient, type ContainerdClientOptions } from '@dexec/containerd'
+export { ContainerdClient, isContainerdError, type ContainerdClientOptions } from '@dexec/containerd'
 export { NAME_LABELS, containerName, resolveContainer, viewContainer, type ContainerStatus, type ContainerView } from './containers.js'
 export { readContainerFile, MAX_CONTAINER_FILE_BYTES } from './container-files.js'
 export { buildExecEnv, overlayEnv, DEFAULT_PATH_ENV } from './env.js'

@@ -11,7 +11,10 @@ export interface ContainerWatchHandlers {
   /** The init process of a container exited. */
   onContainerStopped(containerId: string): void
   onContainerDeleted(containerId: string): void
-  /** The event stream failed; the watch subscribes again after a pause. */
+  /**
+   * The event stream failed; the watch subscribes again after a pause. Called
+   * once per outage, not for each failed retry.
+   */
   onError(err: unknown): void
 }
 
@@ -38,11 +41,13 @@ export async function watchContainers(
   handlers: ContainerWatchHandlers,
 ): Promise<void> {
   let backoffMs = 100
+  let failing = false
   while (!signal.aborted) {
     try {
       handlers.onSubscribed(true)
       for await (const event of client.subscribe(TOPICS, signal)) {
         backoffMs = 100
+        failing = false
         handlers.onEvent(event)
         const payload = event.payload ?? {}
         if (event.topic === '/tasks/exit' && payload.id === payload.container_id) {
@@ -54,7 +59,9 @@ export async function watchContainers(
     } catch (err) {
       handlers.onSubscribed(false)
       if (signal.aborted) return
-      handlers.onError(err)
+      // One report per outage: the retries that follow fail the same way.
+      if (!failing) handlers.onError(err)
+      failing = true
     }
     await sleep(backoffMs, undefined, { signal }).catch(() => {})
     backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS)

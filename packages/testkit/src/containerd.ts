@@ -31,8 +31,9 @@ export interface ContainerdInstance {
   /**
    * Stops containerd with SIGTERM and starts it again on the same state. The
    * shims and their containers keep running meanwhile, as in a real restart.
+   * `whileDown` runs while containerd is stopped.
    */
-  restart(): Promise<void>
+  restart(whileDown?: () => Promise<void>): Promise<void>
   /** Kills every task, removes every container, stops containerd and deletes the directory. */
   stop(): Promise<void>
 }
@@ -66,9 +67,10 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
     logPath,
     runcRoot: join(directory, 'runc'),
     tag: basename(directory),
-    restart: async () => {
+    restart: async (whileDown) => {
       running.child.kill('SIGTERM')
       await running.exited
+      await whileDown?.()
       running = await launch(configPath, address, logPath)
     },
     stop: () => stopContainerd(running.child, running.exited, address, directory, options.keepDirectory ?? false),
