@@ -95,6 +95,13 @@ describe('ExecService', () => {
     expect(() => service.inspectExec(idle)).toThrow(`No such exec instance: ${idle}`)
   })
 
+  it('rejects an exec into a container that never started', async () => {
+    await createContainer(containerd, { id: 'created-only', start: false })
+    await expect(service.createExec('created-only', request({ Cmd: ['true'] }))).rejects.toThrow(
+      'container created-only is not running',
+    )
+  })
+
   it('drops every record of a removed container', async () => {
     const doomed = await createContainer(containerd, { id: 'doomed' })
     const id = await service.createExec('doomed', request({ Cmd: ['true'] }))

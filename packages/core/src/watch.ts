@@ -32,8 +32,9 @@ const MAX_BACKOFF_MS = 5_000
  * Follows containerd's task exits and container deletions until the signal
  * aborts, subscribing again with a growing pause (up to 5 s) whenever the
  * stream fails, for example while containerd restarts.
- * TODO: events that happen while the stream is down are missed; a restart
- * of containerd should be followed by a pass over the stored records.
+ * TODO: a container stopped or deleted while the stream is down is not
+ * noticed until its next event; running execs are not affected, because
+ * their Wait is asked again after the restart.
  */
 export async function watchContainers(
   client: ContainerdClient,

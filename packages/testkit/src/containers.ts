@@ -43,9 +43,12 @@ export async function createContainer(
   const namespace = options.namespace ?? 'default'
   const rootfs = await buildBusyboxRootfs(join(containerd.directory, 'rootfs', namespace, options.id))
   const cgroup = `/${containerd.tag}-${namespace}-${options.id}`
-  const args = ['run', '--rootfs', '--runc-root', containerd.runcRoot, '--cgroup', cgroup]
-  if (options.start === false) args[0] = 'create'
-  else args.push('-d')
+  // `ctr containers create` makes the container without a task; it takes
+  // neither --runc-root nor --cgroup, which only matter to a task.
+  const args =
+    options.start === false
+      ? ['containers', 'create', '--rootfs']
+      : ['run', '--rootfs', '--runc-root', containerd.runcRoot, '--cgroup', cgroup, '-d']
   for (const env of [`PATH=${DEFAULT_PATH}`, ...(options.env ?? [])]) args.push('--env', env)
   for (const [key, value] of Object.entries(options.labels ?? {})) args.push('--label', `${key}=${value}`)
   args.push(rootfs, options.id, ...(options.command ?? ['tail', '-f', '/dev/null']))
