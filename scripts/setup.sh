@@ -15,8 +15,11 @@ dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v mkfifo >/dev/null || missing+=(coreutils)
 command -v script >/dev/null || missing+=(bsdutils)
 # dockerd 20.10, the reference the conformance tests compare dexec with; they
-# start their own instance, so the packaged service is never used.
-command -v dockerd >/dev/null || missing+=(docker.io)
+# start their own instance, so the packaged service is never used. Only the
+# tests ask for it (--with-dockerd).
+if [[ "${1:-}" == "--with-dockerd" ]]; then
+  command -v dockerd >/dev/null || missing+=(docker.io)
+fi
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   apt-get update -qq

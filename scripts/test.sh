@@ -4,5 +4,5 @@
 # The last line of output is `N passed, N failed, N skipped`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --with-dockerd
 exec pnpm -s vitest run --reporter=default --reporter=./scripts/summary-reporter.mjs
