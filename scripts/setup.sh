@@ -16,9 +16,11 @@ command -v mkfifo >/dev/null || missing+=(coreutils)
 command -v script >/dev/null || missing+=(bsdutils)
 # dockerd 20.10, the reference the conformance tests compare dexec with; they
 # start their own instance, so the packaged service is never used. Only the
-# tests ask for it (--with-dockerd).
+# tests ask for these (--with-dockerd).
 if [[ "${1:-}" == "--with-dockerd" ]]; then
   command -v dockerd >/dev/null || missing+=(docker.io)
+  # docker-py, one of the real clients of the end-to-end tests.
+  dpkg -s python3-docker >/dev/null 2>&1 || missing+=(python3-docker)
 fi
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
