@@ -90,9 +90,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     } else {
       options.logger.debug({ path: c.req.path, status: statusByKind[error.kind], message: error.message }, 'request failed')
     }
-    const response = sendJson(c, { message: error.message }, statusByKind[error.kind])
-    for (const [name, value] of Object.entries(engineHeaders())) response.headers.set(name, value)
-    return response
+    // The versionCheck middleware adds the engine headers to this reply too.
+    return sendJson(c, { message: error.message }, statusByKind[error.kind])
   })
   return app
 }

@@ -75,7 +75,7 @@ describe('ContainerdClient', () => {
     const exit = client.waitProcess('box', execId)
     const pid = await client.startProcess('box', execId)
     expect(pid).toBeGreaterThan(0)
-    // The shim holds a write end of the stdin FIFO too, so EOF needs CloseIO.
+    // The shim keeps a write end of the stdin FIFO open too, so EOF needs CloseIO.
     await new Promise<void>((resolve) => fifos.stdin!.end('from stdin', resolve))
     await client.closeStdin('box', execId)
     expect(await stdout).toBe('from stdin')

@@ -110,9 +110,9 @@ export class ContainerdClient {
     const target = toGrpcTarget(options.address)
     const services = loadServices()
     const credentials = grpc.credentials.createInsecure()
-    // Reconnect within a second of containerd coming back after a restart;
-    // grpc-js would otherwise back off for up to two minutes, failing calls
-    // with UNAVAILABLE meanwhile.
+    // Reconnect within a second of containerd coming back after a restart.
+    // Otherwise grpc-js backs off for up to two minutes and fails calls with
+    // UNAVAILABLE meanwhile.
     const channelOptions = {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1_000,
@@ -241,9 +241,9 @@ export class ContainerdClient {
 
   /**
    * Makes one unary call. A call that fails because no connection exists is
-   * made once more with waitForReady, for at most `reconnectGraceMs`: right
-   * after containerd restarts the channel may still carry the last failed
-   * attempt, and the call then succeeds as soon as the channel reconnects.
+   * made once more with waitForReady, for at most `reconnectGraceMs`. Right
+   * after containerd restarts, the channel may still report its last failed
+   * attempt, and the second call succeeds as soon as the channel reconnects.
    */
   private async unary(
     client: grpc.Client,

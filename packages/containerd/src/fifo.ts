@@ -66,8 +66,8 @@ export async function createFifoSet(options: FifoSetOptions): Promise<FifoSet> {
     if (stdout) streams.push(stdout)
     const stderr = paths.stderr ? await openReadEnd(paths.stderr) : null
     if (stderr) streams.push(stderr)
-    // A failing FIFO end also ends or closes its stream, which is what the
-    // owner acts on; the listener keeps the error from being thrown as uncaught.
+    // A failing FIFO end also ends or closes its stream, and the owner acts on
+    // that. The listener keeps the error from being thrown as uncaught.
     for (const stream of streams) stream.on('error', () => {})
     return new OpenFifoSet(directory, paths, stdin, stdout, stderr)
   } catch (err) {

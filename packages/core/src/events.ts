@@ -83,13 +83,22 @@ export function execEvent(options: {
   }
 }
 
-/** The current time in nanoseconds since the epoch. */
+/**
+ * Returns the current time in nanoseconds since the epoch. Date.now() gives
+ * milliseconds, so the sub-millisecond digits come from the monotonic clock:
+ * they order events within a millisecond but are not wall-clock time.
+ */
 export function nowNano(): bigint {
   const ms = BigInt(Date.now())
   const sub = process.hrtime.bigint() % 1_000_000n
   return ms * 1_000_000n + sub
 }
 
+/** Sorts keys by code unit, as Go sorts the attribute keys of an event. */
 function sortKeys(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  const byKey = ([a]: [string, string], [b]: [string, string]) => {
+    if (a === b) return 0
+    return a < b ? -1 : 1
+  }
+  return Object.fromEntries(Object.entries(record).sort(byKey))
 }

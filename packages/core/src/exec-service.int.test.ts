@@ -112,7 +112,7 @@ describe('ExecService', () => {
     expect(service.store.listByContainer('doomed')).toEqual([])
   })
 
-  it('records the real exit code of an exec that ran across a containerd restart', async () => {
+  it('keeps exit codes across containerd restart', async () => {
     const id = await service.createExec('box', request({ Cmd: ['sh', '-c', 'sleep 2; exit 5'] }))
     await service.startDetached(id, { Tty: false, ConsoleSize: null })
     await containerd.restart()

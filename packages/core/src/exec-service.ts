@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import type { ContainerdClient, ContainerRecord } from '@dexec/containerd'
+import { isContainerdError, type ContainerdClient, type ContainerRecord } from '@dexec/containerd'
 import { ExecStore, type ExecRecord } from '@dexec/exec-store'
 import { TwoPhaseGc } from '@dexec/gc'
 import { parseDetachKeys } from '@dexec/stream'
@@ -144,7 +144,7 @@ export class ExecService {
 
   /** Creates an exec in a running container and returns its id. */
   async createExec(containerRef: string, request: CreateExecRequest): Promise<string> {
-    this.refuseWhileShuttingDown()
+    this.rejectWhileShuttingDown()
     if (!request.Cmd || request.Cmd.length === 0) throw errNoCommand()
     const view = await this.requireRunning(containerRef)
     const process = view.record.spec?.process
@@ -180,7 +180,7 @@ export class ExecService {
    * goes to startAttached, so nothing is checked twice.
    */
   async prepareStart(execId: string): Promise<PreparedStart> {
-    this.refuseWhileShuttingDown()
+    this.rejectWhileShuttingDown()
     const record = this.store.get(execId)
     if (!record) throw errNoSuchExec(execId)
     const view = await this.requireContainerOf(record)
@@ -255,6 +255,11 @@ export class ExecService {
       publish: (action, extra) => this.publish(record, view.record, action, extra),
       release: () => this.store.release(record.id),
       startSlots: this.startSlotsOf(view.id),
+      reportError: (err, operation) => {
+        // A process that is already gone is the state the cleanup wanted.
+        if (isContainerdError(err, 'NOT_FOUND')) return
+        this.onError(err, { operation, execId: record.id, containerId: view.id })
+      },
       takePendingSize: () => {
         const size = this.pendingSizes.get(record.id) ?? null
         this.pendingSizes.delete(record.id)
@@ -286,7 +291,7 @@ export class ExecService {
     }
   }
 
-  private refuseWhileShuttingDown(): void {
+  private rejectWhileShuttingDown(): void {
     if (this.shuttingDown) throw new DexecError('UNAVAILABLE', 'dexec is shutting down; no new execs are accepted')
   }
 
@@ -301,10 +306,7 @@ export class ExecService {
 
   private async requireRunning(ref: string): Promise<ContainerView> {
     const record = await resolveContainer(this.client, ref)
-    const view = await viewContainer(this.tasks, record)
-    if (view.status === 'paused') throw errContainerPaused(ref)
-    if (view.status !== 'running') throw errContainerNotRunning(view.id)
-    return view
+    return this.runningView(record, ref)
   }
 
   private async requireContainerOf(record: ExecRecord): Promise<ContainerView> {
@@ -315,8 +317,13 @@ export class ExecService {
       if (toDexecError(err).kind === 'NOT_FOUND') throw errNoSuchContainer(record.id)
       throw toDexecError(err)
     }
+    return this.runningView(container, container.id)
+  }
+
+  /** Returns the view of a running container; `pausedRef` is the name its paused error uses. */
+  private async runningView(container: ContainerRecord, pausedRef: string): Promise<ContainerView> {
     const view = await viewContainer(this.tasks, container)
-    if (view.status === 'paused') throw errContainerPaused(view.id)
+    if (view.status === 'paused') throw errContainerPaused(pausedRef)
     if (view.status !== 'running') throw errContainerNotRunning(view.id)
     return view
   }

@@ -9,7 +9,7 @@ import {
   type FifoSet,
 } from '@dexec/containerd'
 import type { ExecRecord } from '@dexec/exec-store'
-import { AttachSession, DEFAULT_DETACH_KEYS, frameHeader } from '@dexec/stream'
+import { AttachSession, DEFAULT_DETACH_KEYS, frameHeader, type AttachInterruption } from '@dexec/stream'
 
 import type { ContainerView } from './containers.js'
 import { DexecError, toDexecError } from './errors.js'
@@ -42,10 +42,13 @@ export interface StartContext {
   takePendingSize(): [number, number] | null
   /** Bounds how many Exec and Start calls run at once for the container. */
   startSlots: Semaphore
+  /** Reports a cleanup failure that no caller can receive, with the exec's ids. */
+  reportError(err: unknown, operation: string): void
 }
 
 interface Launched {
   fifos: FifoSet
+  /** Resolves with the exit status; a failed Wait resolves with exitAfterWaitFailure's. */
   exit: Promise<ExitStatus>
 }
 
@@ -57,10 +60,7 @@ export async function runDetachedStart(
   const launched = await launch(context, request.ConsoleSize, false)
   launched.fifos.stdout?.resume()
   launched.fifos.stderr?.resume()
-  void launched.exit.then(
-    (status) => finish(context, launched, status),
-    (err) => finish(context, launched, exitAfterWaitFailure(err)),
-  )
+  finishOnExit(context, launched)
 }
 
 /**
@@ -90,10 +90,7 @@ export async function runAttachedStart(
     // Nothing to copy: dockerd ends such a stream as soon as the process
     // runs, and the exit is recorded when it comes.
     streams.output.end()
-    void launched.exit.then(
-      (status) => finish(context, launched, status),
-      (err) => finish(context, launched, exitAfterWaitFailure(err)),
-    )
+    finishOnExit(context, launched)
     return
   }
   const session = new AttachSession({
@@ -107,12 +104,10 @@ export async function runAttachedStart(
     detachKeys: detachKeysOf(config),
     onStdinEnd: () => closeStdin(context),
   })
-  const exited = launched.exit.then(
-    (status) => ({ kind: 'exit' as const, status }),
-    (err: unknown) => ({ kind: 'exit' as const, status: exitAfterWaitFailure(err) }),
-  )
+  const exited = launched.exit.then((status) => ({ kind: 'exit' as const, status }))
   const interrupted = session.interrupted.then((reason) => ({ kind: 'interrupt' as const, reason }))
   const first = await Promise.race([exited, interrupted])
+
   if (first.kind === 'exit') {
     await session.drain()
     session.stop()
@@ -124,20 +119,32 @@ export async function runAttachedStart(
     return
   }
   session.stop()
-  if (first.reason === 'detached') {
-    context.record.markDetached()
-    context.publish('exec_detach')
-  } else if (first.reason === 'client-gone' && context.killOnDisconnect) {
-    await context.client.killProcess(config.containerId, context.record.id, SIGKILL).catch(() => {})
-  }
+  await handleInterruption(context, first.reason)
   streams.output.end()
-  void exited.then(({ status }) => finish(context, launched, status))
+  finishOnExit(context, launched)
 }
 
 /**
- * Waits for a process to exit, and asks again with a growing pause (up to
- * 5 s) while containerd is unavailable: across a restart of containerd the
- * shim keeps the process, and its exit status until the process is deleted.
+ * Acts on a session that ended before its process: a detach is recorded and
+ * announced, and a client that went away has its process killed unless the
+ * server keeps Docker's behaviour. A terminal's stdin EOF needs nothing.
+ */
+async function handleInterruption(context: StartContext, reason: AttachInterruption): Promise<void> {
+  const { record } = context
+  if (reason === 'detached') {
+    record.markDetached()
+    context.publish('exec_detach')
+  } else if (reason === 'client-gone' && context.killOnDisconnect) {
+    await context.client
+      .killProcess(record.config.containerId, record.id, SIGKILL)
+      .catch((err: unknown) => context.reportError(err, 'kill the process of a client that went away'))
+  }
+}
+
+/**
+ * Waits for a process to exit. While containerd is unavailable it calls
+ * Wait again with a growing pause (up to 5 s), because across a restart of
+ * containerd the shim keeps the process and, until deletion, its exit status.
  */
 async function waitForExit(client: ContainerdClient, containerId: string, execId: string): Promise<ExitStatus> {
   let backoffMs = 100
@@ -192,12 +199,15 @@ async function launch(
     // Start calls while many Waits on created execs are outstanding. An
     // exit in between is not missed, because the process stays until
     // DeleteProcess and Wait then returns its status at once.
-    const exit = waitForExit(client, view.id, record.id)
-    exit.catch(() => {})
+    const exit = waitForExit(client, view.id, record.id).catch(exitAfterWaitFailure)
     return { fifos, exit }
   } catch (err) {
     await fifos?.close()
-    if (created) await client.deleteProcess(view.id, record.id).catch(() => {})
+    if (created) {
+      await client
+        .deleteProcess(view.id, record.id)
+        .catch((cleanupError: unknown) => context.reportError(cleanupError, 'delete a process that failed to start'))
+    }
     throw failStart(context, err)
   }
 }
@@ -226,20 +236,27 @@ function recordExit(context: StartContext, status: ExitStatus): void {
  */
 async function release(context: StartContext, launched: Launched): Promise<void> {
   await launched.fifos.close()
-  await context.client.deleteProcess(context.record.config.containerId, context.record.id).catch(() => {})
+  const { record } = context
+  await context.client
+    .deleteProcess(record.config.containerId, record.id)
+    .catch((err: unknown) => context.reportError(err, 'delete an exited process'))
 }
 
-/** Records the exit, then releases the process. */
-async function finish(context: StartContext, launched: Launched, status: ExitStatus): Promise<void> {
-  recordExit(context, status)
-  await release(context, launched)
+/** Records the exit and releases the process once it exits, without waiting for it. */
+function finishOnExit(context: StartContext, launched: Launched): void {
+  void launched.exit.then(async (status) => {
+    recordExit(context, status)
+    await release(context, launched)
+  })
 }
 
 async function closeStdin(context: StartContext): Promise<void> {
   const { client, record } = context
   // The shim keeps a write end of the stdin FIFO open, so the process gets
   // EOF only after CloseIO makes the shim close it.
-  await client.closeStdin(record.config.containerId, record.id).catch(() => {})
+  await client
+    .closeStdin(record.config.containerId, record.id)
+    .catch((err: unknown) => context.reportError(err, 'close the stdin of a process'))
 }
 
 /** Returns the keys to scan stdin for: only a terminal exec has them, Docker's by default. */

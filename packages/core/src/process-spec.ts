@@ -3,7 +3,7 @@ import type { ExecConfig } from '@dexec/exec-store'
 
 import type { ResolvedUser } from './user.js'
 
-/** Every Linux capability runc knows, granted to a privileged exec. */
+/** The Linux capabilities that runc 1.1 supports, all granted to a privileged exec. */
 export const ALL_CAPABILITIES = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID',
   'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE',

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import type { ContainerdClient, ContainerdEvent } from '@dexec/containerd'
 
-/** What watchContainers reports. */
+/** The callbacks of watchContainers. */
 export interface ContainerWatchHandlers {
   /** Every event of the watched topics, before the specific handlers. */
   onEvent(event: ContainerdEvent): void
@@ -33,8 +33,8 @@ const MAX_BACKOFF_MS = 5_000
  * aborts, subscribing again with a growing pause (up to 5 s) whenever the
  * stream fails, for example while containerd restarts.
  * TODO: a container stopped or deleted while the stream is down is not
- * noticed until its next event; running execs are not affected, because
- * their Wait is asked again after the restart.
+ * noticed until its next event. Running execs are not affected, because
+ * their Wait is called again after the restart.
  */
 export async function watchContainers(
   client: ContainerdClient,

@@ -47,7 +47,7 @@ export interface StartContainerdOptions {
 }
 
 /**
- * Starts a private containerd and waits until it answers on its socket. The
+ * Starts a private containerd and waits until it responds on its socket. The
  * CRI plugin is disabled, and nothing listens on TCP.
  */
 export async function startContainerd(options: StartContainerdOptions = {}): Promise<ContainerdInstance> {
@@ -77,7 +77,7 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
   }
 }
 
-/** Spawns containerd with its log appended to `logPath` and waits until it answers. */
+/** Spawns containerd with its log appended to `logPath` and waits until it responds. */
 async function launch(configPath: string, address: string, logPath: string) {
   const log = createWriteStream(logPath, { flags: 'a' })
   const child = spawn('containerd', ['--config', configPath], {
@@ -94,7 +94,7 @@ async function launch(configPath: string, address: string, logPath: string) {
       spawnError,
       waitFor(answers, {
         timeoutMs: 20_000,
-        what: `containerd to answer on ${address} (log: ${logPath})`,
+        what: `containerd to respond on ${address} (log: ${logPath})`,
       }),
     ])
   } catch (err) {

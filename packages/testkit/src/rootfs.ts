@@ -5,7 +5,7 @@ import { promisify } from 'node:util'
 
 const execFileAsync = promisify(execFile)
 
-/** Where Debian's busybox-static package installs the statically linked busybox. */
+/** The path of the statically linked busybox that Debian's busybox-static installs. */
 export const BUSYBOX_PATH = '/usr/bin/busybox'
 
 /** Users of the test root filesystem, for user and group resolution tests. */
