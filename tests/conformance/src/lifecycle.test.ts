@@ -45,6 +45,9 @@ describe('conformance, exec inspect', () => {
       })
       const attached = await probe.attach('start', id!)
       await attached.waitForOutput('ready')
+      // dockerd 20.10 can stream output before it has stored the pid, so its
+      // inspect is read once the pid is there (dexec has it before the start returns).
+      await probe.waitForExec(id!, (inspect) => inspect.Pid !== 0, 'to have a pid')
       await probe.inspectExec('running', id!)
       await attached.finish()
       await probe.inspectExec('finished', id!)
