@@ -14,6 +14,11 @@ command -v runc >/dev/null || missing+=(runc)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v mkfifo >/dev/null || missing+=(coreutils)
 command -v script >/dev/null || missing+=(bsdutils)
+# better-sqlite3 compiles its native module with node-gyp when no prebuilt
+# binary can be downloaded: it needs a C++ toolchain, make and python3.
+command -v g++ >/dev/null || missing+=(g++)
+command -v make >/dev/null || missing+=(make)
+command -v python3 >/dev/null || missing+=(python3)
 # dockerd 20.10, the reference the conformance tests compare dexec with; they
 # start their own instance, so the packaged service is never used. Only the
 # tests ask for these (--with-dockerd).
