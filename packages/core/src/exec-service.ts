@@ -22,6 +22,7 @@ import {
 import { EventBus, execEvent } from './events.js'
 import { renderContainerInspect, renderContainerSummary, renderExecInspect, type ExecInspect } from './render.js'
 import { runAttachedStart, runDetachedStart, type ClientStreams, type StartContext } from './exec-start.js'
+import type { ExecObserver } from './observer.js'
 import { lookupUser } from './user-lookup.js'
 import { Semaphore } from './semaphore.js'
 import { TaskStateCache } from './task-cache.js'
@@ -72,6 +73,8 @@ export interface ExecServiceOptions {
   events?: EventBus
   /** Receives failures that cannot be returned to a caller, such as a lost event stream. */
   onError?: (err: unknown, context: { operation: string; execId?: string; containerId?: string }) => void
+  /** Receives record changes, stream byte counts, GC passes and containerd reconnects. */
+  observer?: ExecObserver
 }
 
 const SESSION_READY_TIMEOUT_MS = 10_000
@@ -83,7 +86,7 @@ const SESSION_READY_TIMEOUT_MS = 10_000
  */
 export class ExecService {
   readonly events: EventBus
-  readonly store = new ExecStore()
+  readonly store = new ExecStore({ onChange: (record, change) => this.observer?.execChanged?.(record, change) })
   private readonly client: ContainerdClient
   private readonly stateDir: string
   private readonly killOnDisconnect: boolean
@@ -95,6 +98,7 @@ export class ExecService {
   private shuttingDown = false
   private readonly onError: NonNullable<ExecServiceOptions['onError']>
   private readonly watcher = new AbortController()
+  private readonly observer: ExecObserver | undefined
 
   constructor(options: ExecServiceOptions) {
     this.client = options.client
@@ -102,6 +106,7 @@ export class ExecService {
     this.killOnDisconnect = options.killOnDisconnect ?? true
     this.events = options.events ?? new EventBus()
     this.onError = options.onError ?? (() => {})
+    this.observer = options.observer
     this.tasks = new TaskStateCache(this.client)
     this.maxConcurrentStarts = options.maxConcurrentStarts ?? 4
     this.gc = new TwoPhaseGc({
@@ -109,6 +114,7 @@ export class ExecService {
       intervalMs: options.gcIntervalMs ?? 300_000,
       maxIdleMs: options.maxIdleMs,
       onError: (err) => this.onError(err, { operation: 'gc' }),
+      onCollect: (stats) => this.observer?.gcCollected?.(stats),
     })
   }
 
@@ -123,6 +129,7 @@ export class ExecService {
       onContainerStopped: (id) => this.onContainerStopped(id),
       onContainerDeleted: (id) => this.store.deleteContainer(id),
       onError: (err) => this.onError(err, { operation: 'watch containerd events' }),
+      onReconnected: () => this.observer?.containerdReconnected?.(),
     })
   }
 
@@ -254,6 +261,7 @@ export class ExecService {
       killOnDisconnect: this.killOnDisconnect,
       publish: (action, extra) => this.publish(record, view.record, action, extra),
       release: () => this.store.release(record.id),
+      countBytes: (direction, bytes) => this.observer?.streamBytes?.(record.id, direction, bytes),
       startSlots: this.startSlotsOf(view.id),
       reportError: (err, operation) => {
         // A process that is already gone is the state the cleanup wanted.

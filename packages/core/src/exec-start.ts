@@ -9,7 +9,13 @@ import {
   type FifoSet,
 } from '@dexec/containerd'
 import type { ExecRecord } from '@dexec/exec-store'
-import { AttachSession, DEFAULT_DETACH_KEYS, frameHeader, type AttachInterruption } from '@dexec/stream'
+import {
+  AttachSession,
+  DEFAULT_DETACH_KEYS,
+  frameHeader,
+  type AttachInterruption,
+  type StreamDirection,
+} from '@dexec/stream'
 
 import type { ContainerView } from './containers.js'
 import { DexecError, toDexecError } from './errors.js'
@@ -38,6 +44,8 @@ export interface StartContext {
   publish(action: string, extra?: Record<string, string>): void
   /** Removes the exec from its container's ExecIDs. */
   release(): void
+  /** Receives the length of each chunk that an attached session copies, when someone counts. */
+  countBytes?: ((direction: StreamDirection, bytes: number) => void) | undefined
   /** Returns and clears the terminal size that a resize set before the start, if any. */
   takePendingSize(): [number, number] | null
   /** Bounds how many Exec and Start calls run at once for the container. */
@@ -103,6 +111,7 @@ export async function runAttachedStart(
     tty: config.tty,
     detachKeys: detachKeysOf(config),
     onStdinEnd: () => closeStdin(context),
+    onBytes: context.countBytes,
   })
   const exited = launched.exit.then((status) => ({ kind: 'exit' as const, status }))
   const interrupted = session.interrupted.then((reason) => ({ kind: 'interrupt' as const, reason }))

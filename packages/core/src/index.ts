@@ -14,6 +14,7 @@ export {
   type StartExecRequest,
 } from './exec-service.js'
 export type { ClientStreams } from './exec-start.js'
+export { combineObservers, type ExecObserver } from './observer.js'
 export { buildExecProcess, ALL_CAPABILITIES } from './process-spec.js'
 export type { ExecInspect } from './render.js'
 export { classifyStartFailure } from './start-failure.js'

@@ -16,6 +16,11 @@ export interface ContainerWatchHandlers {
    * once per outage, not for each failed retry.
    */
   onError(err: unknown): void
+  /**
+   * The stream works again after a failure: a new subscription delivered an event, or stayed
+   * open for RECONNECT_CONFIRM_MS. Called once per outage.
+   */
+  onReconnected?(): void
 }
 
 const TOPICS = [
@@ -27,6 +32,9 @@ const TOPICS = [
   '/containers/delete',
 ].map((topic) => `topic=="${topic}"`)
 const MAX_BACKOFF_MS = 5_000
+// A subscription to a containerd that is down fails within milliseconds, so one that stays
+// open this long is taken as connected.
+const RECONNECT_CONFIRM_MS = 1_000
 
 /**
  * Follows containerd's task exits and container deletions until the signal
@@ -43,12 +51,19 @@ export async function watchContainers(
 ): Promise<void> {
   let backoffMs = 100
   let failing = false
+  let confirmTimer: NodeJS.Timeout | undefined
+  const confirmReconnect = () => {
+    clearTimeout(confirmTimer)
+    if (failing) handlers.onReconnected?.()
+    failing = false
+  }
   while (!signal.aborted) {
     try {
       handlers.onSubscribed(true)
+      if (failing) confirmTimer = setTimeout(confirmReconnect, RECONNECT_CONFIRM_MS)
       for await (const event of client.subscribe(TOPICS, signal)) {
         backoffMs = 100
-        failing = false
+        confirmReconnect()
         handlers.onEvent(event)
         const payload = event.payload ?? {}
         if (event.topic === '/tasks/exit' && payload.id === payload.container_id) {
@@ -63,6 +78,8 @@ export async function watchContainers(
       // One report per outage: the retries that follow fail the same way.
       if (!failing) handlers.onError(err)
       failing = true
+    } finally {
+      clearTimeout(confirmTimer)
     }
     await sleep(backoffMs, undefined, { signal }).catch(() => {})
     backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS)

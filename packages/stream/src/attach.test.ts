@@ -158,4 +158,51 @@ describe('AttachSession', () => {
     expect(output.data().length).toBe(0)
     expect(stdout.readableLength).toBe(0)
   })
+
+  it('counts payload bytes in each direction', async () => {
+    const counted = { in: 0, out: 0 }
+    const input = new PassThrough()
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    const { session: s } = session({
+      input,
+      stdin: sink(),
+      stdout,
+      stderr,
+      framing: 'multiplexed',
+      onBytes: (direction, bytes) => (counted[direction] += bytes),
+    })
+    input.end('12345')
+    stdout.end('abc')
+    stderr.end('de')
+    await s.drain(100)
+    await sleep(10)
+    expect(counted.out).toBe(5)
+    expect(counted.in).toBe(5)
+  })
+
+  it('counts no bytes after stop', async () => {
+    const counted = { in: 0, out: 0 }
+    const stdout = new PassThrough()
+    const { session: s } = session({ stdout, onBytes: (direction, bytes) => (counted[direction] += bytes) })
+    s.stop()
+    stdout.end('late')
+    await sleep(10)
+    expect(counted.out).toBe(0)
+  })
+
+  it('leaves the detach keys out of the counted input', async () => {
+    const counted = { in: 0, out: 0 }
+    const input = new PassThrough()
+    const { session: s } = session({
+      input,
+      stdin: sink(),
+      tty: true,
+      detachKeys: DEFAULT_DETACH_KEYS,
+      onBytes: (direction, bytes) => (counted[direction] += bytes),
+    })
+    input.write(Buffer.from('ls\x10\x11'))
+    await s.interrupted
+    expect(counted.in).toBe(2)
+  })
 })

@@ -9,6 +9,9 @@ const PROBE_INTERVAL_MS = 250
 /** The framing of process output on the client connection. */
 export type OutputFraming = 'raw' | 'multiplexed'
 
+/** The direction of copied bytes: `in` from the client to stdin, `out` from the output to the client. */
+export type StreamDirection = 'in' | 'out'
+
 /** The reason a session stopped before the process exited. */
 export type AttachInterruption = 'detached' | 'stdin-closed' | 'client-gone'
 
@@ -35,6 +38,11 @@ export interface AttachOptions {
   detachKeys: Buffer | null
   /** Called once the stdin stream has been ended after client EOF (non-terminal only). */
   onStdinEnd?: () => void | Promise<void>
+  /**
+   * Called with the length of each chunk copied to stdin or to the client, until stop().
+   * Output counts payload bytes, without stdcopy headers. It runs once per chunk, on the copy path.
+   */
+  onBytes?: (direction: StreamDirection, bytes: number) => void
 }
 
 /**
@@ -154,6 +162,7 @@ export class AttachSession {
 
   private pipeOutput(): void {
     const { output, stdout, stderr, framing } = this.options
+    this.countBytes('out', framing === 'multiplexed' ? [stdout, stderr] : [stdout])
     if (framing === 'multiplexed') {
       const muxer = new StdcopyMuxer(output)
       for (const [stream, id] of [[stdout, 1], [stderr, 2]] as const) {
@@ -186,10 +195,21 @@ export class AttachSession {
       })
       source = input.pipe(this.stdinFilter)
     }
+    this.countBytes('in', [source])
     // The process may exit (closing its stdin) while the client still types.
     stdin.on('error', () => source.unpipe(stdin))
     source.pipe(stdin, { end: false })
     source.once('end', () => this.onInputEnd())
+  }
+
+  private countBytes(direction: StreamDirection, streams: (Readable | null)[]): void {
+    const { onBytes } = this.options
+    if (!onBytes) return
+    for (const stream of streams) {
+      stream?.on('data', (chunk: Buffer) => {
+        if (!this.stopped) onBytes(direction, chunk.length)
+      })
+    }
   }
 
   private onInputEnd(): void {

@@ -21,4 +21,5 @@ export {
   type AttachInterruption,
   type AttachOptions,
   type OutputFraming,
+  type StreamDirection,
 } from './attach.js'
