@@ -11,11 +11,15 @@ import { DexecError, toDexecError, type ExecService } from '@dexec/core'
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
 
+import { auditStartRequests } from './audit-middleware.js'
+import type { AuditLog } from './audit.js'
 import { engineHeaders } from './headers.js'
 import { sendJson } from './json.js'
+import type { ServerMetrics } from './metrics.js'
 import { registerContainerRoutes } from './routes/containers.js'
 import { registerEventRoutes } from './routes/events.js'
 import { registerExecRoutes } from './routes/exec.js'
+import { registerObservabilityRoutes } from './routes/observability.js'
 import { registerSystemRoutes } from './routes/system.js'
 import { statusByKind } from './status.js'
 
@@ -47,6 +51,10 @@ const VERSION_PREFIX = /^\/v([0-9.]+)(?=\/)/
 export interface AppOptions {
   service: ExecService
   logger: Logger
+  /** Served at GET /metrics; without it that route answers 404. */
+  metrics?: ServerMetrics
+  /** Told about each exec start request, so that its lines name the caller. */
+  audit?: AuditLog
 }
 
 /**
@@ -72,10 +80,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     }
   })
 
+  if (options.audit) app.use('/exec/:id/start', auditStartRequests(options.audit))
   registerSystemRoutes(app, options.service)
   registerContainerRoutes(app, options.service)
   registerExecRoutes(app, options.service, options.logger)
   registerEventRoutes(app, options.service, options.logger)
+  registerObservabilityRoutes(app, options.metrics)
 
   app.notFound((c) => {
     c.set('routeNotFound', true)

@@ -4,11 +4,13 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import { ContainerdClient, ExecService, isContainerdError } from '@dexec/core'
+import { combineObservers, ContainerdClient, ExecService, isContainerdError } from '@dexec/core'
 import { getRequestListener } from '@hono/node-server'
 import pino, { type Logger } from 'pino'
 
 import { createApp } from './app.js'
+import { AuditLog } from './audit.js'
+import { ServerMetrics } from './metrics.js'
 import { createUpgradeListener } from './upgrade.js'
 
 /** Options of a dexec server. */
@@ -25,11 +27,16 @@ export interface ServerOptions {
   /** Interval of the GC of finished exec records, in ms (default 5 minutes). */
   gcIntervalMs?: number
   logger?: Logger
+  /** File for the audit log (JSON lines, one at the start and one at the end of each exec). */
+  auditLog?: string
+  /** Size in MB at which the audit log is rotated (default 100); five rotated files are kept. */
+  auditLogMaxSizeMb?: number
 }
 
 /** A running dexec server. */
 export interface DexecServer {
   readonly service: ExecService
+  readonly metrics: ServerMetrics
   readonly http: Server
   /** The address clients use, as DOCKER_HOST: `unix:///...` or `tcp://host:port`. */
   readonly address: string
@@ -67,6 +74,10 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   const logger = options.logger ?? pino({ level: 'silent' })
   const listen = parseListenAddress(options.host)
   const client = new ContainerdClient({ address: options.containerd, namespace: options.namespace })
+  const metrics = new ServerMetrics()
+  const audit = options.auditLog
+    ? new AuditLog({ path: options.auditLog, maxSizeMb: options.auditLogMaxSizeMb, logger })
+    : undefined
   const service = new ExecService({
     client,
     stateDir: options.stateDir,
@@ -77,10 +88,13 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
       if (isContainerdError(err, 'UNAVAILABLE')) logger.warn({ ...context, reason: err.message }, `${context.operation} failed: containerd is not available`)
       else logger.error({ err, ...context }, `${context.operation} failed`)
     },
+    observer: combineObservers(metrics.observer, audit?.observer),
   })
+  metrics.track(service)
+  audit?.track(service)
   await service.open()
 
-  const app = createApp({ service, logger })
+  const app = createApp({ service, logger, metrics, audit })
   const http = createServer(getRequestListener(app.fetch))
   const hijacked = new Set<Duplex>()
   http.on('upgrade', createUpgradeListener(app, logger, hijacked))
@@ -93,6 +107,7 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   logger.info({ address, containerd: options.containerd, namespace: options.namespace }, 'dexec is listening')
   return {
     service,
+    metrics,
     http,
     address,
     close: async (graceMs = 0) => {
@@ -108,6 +123,8 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
       http.closeAllConnections()
       for (const socket of hijacked) socket.destroy()
       await closed
+      // Before containerd's client closes, so that the exits of the cut streams are logged.
+      await audit?.close()
       service.close()
       client.close()
       if (listen.kind === 'unix') await rm(listen.path, { force: true })

@@ -6,7 +6,17 @@ export {
   startStreamMediaType,
   type StartStreamOptions,
 } from './media-types.js'
+export { buildOpenApiDocument, type OpenApiInfo } from './openapi.js'
 export { parseResizeQuery, type TerminalSize } from './resize.js'
+export {
+  ContainerInspectResponseSchema,
+  ContainerSummarySchema,
+  ErrorResponseSchema,
+  EventMessageSchema,
+  ExecCreateResponseSchema,
+  ExecInspectResponseSchema,
+  SystemVersionSchema,
+} from './response-schemas.js'
 export type {
   ContainerConfig,
   ContainerInspectResponse,
@@ -19,6 +29,7 @@ export type {
   SystemVersion,
   SystemVersionComponent,
 } from './responses.js'
+export { API_ROUTES, type ApiRoute, type RouteResponse } from './routes.js'
 export { ExecCreateBody, ExecStartBody, type BodySchema } from './schemas.js'
 export {
   apiVersionAtLeast,

@@ -86,7 +86,9 @@ const SESSION_READY_TIMEOUT_MS = 10_000
  */
 export class ExecService {
   readonly events: EventBus
-  readonly store = new ExecStore({ onChange: (record, change) => this.observer?.execChanged?.(record, change) })
+  readonly store = new ExecStore({
+    onChange: (record, change) => this.observer?.execChanged?.(record, change),
+  })
   private readonly client: ContainerdClient
   private readonly stateDir: string
   private readonly killOnDisconnect: boolean
