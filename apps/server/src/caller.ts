@@ -46,6 +46,8 @@ export async function describeCaller(socket: Socket): Promise<AuditCaller> {
 }
 
 function certificateSubject(socket: TLSSocket): string | null {
+  // The subject of a certificate that failed verification is whatever the client chose.
+  if (!socket.authorized) return null
   const subject = socket.getPeerCertificate()?.subject
   if (!subject || Object.keys(subject).length === 0) return null
   return Object.entries(subject)
