@@ -24,6 +24,11 @@ Options:
       --exec-gc-interval n  seconds between passes of the GC of finished execs; a finished
                             exec stays inspectable for one to two intervals (default 300)
       --log-level string    log level: fatal, error, warn, info, debug, trace (default "warn")
+      --audit-log string    write a JSON line at the start and at the end of each exec to
+                            this file (default: no audit log)
+      --audit-log-max-size n
+                            size in MB at which the audit log is rotated; five rotated files
+                            are kept (default 100)
   -h, --help                print this help
 `
 
@@ -40,6 +45,8 @@ export async function serve(argv: string[]): Promise<number> {
       'exec-gc-interval': { type: 'string' },
       'shutdown-timeout': { type: 'string' },
       'log-level': { type: 'string' },
+      'audit-log': { type: 'string' },
+      'audit-log-max-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -56,6 +63,10 @@ export async function serve(argv: string[]): Promise<number> {
   if (!Number.isFinite(shutdownSeconds) || shutdownSeconds < 0) {
     throw new Error(`invalid --shutdown-timeout ${values['shutdown-timeout']}: expected seconds >= 0`)
   }
+  const auditLogMaxSizeMb = Number(values['audit-log-max-size'] ?? 100)
+  if (!Number.isFinite(auditLogMaxSizeMb) || auditLogMaxSizeMb <= 0) {
+    throw new Error(`invalid --audit-log-max-size ${values['audit-log-max-size']}: expected megabytes > 0`)
+  }
   const logger = pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2))
   const server = await startServer({
     containerd: values.containerd ?? process.env.CONTAINERD_ADDRESS ?? DEFAULT_CONTAINERD,
@@ -65,6 +76,8 @@ export async function serve(argv: string[]): Promise<number> {
     killOnDisconnect: !values['keep-on-disconnect'],
     gcIntervalMs: gcSeconds * 1000,
     logger,
+    auditLog: values['audit-log'],
+    auditLogMaxSizeMb,
   })
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)

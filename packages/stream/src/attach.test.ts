@@ -111,6 +111,13 @@ describe('AttachSession', () => {
     expect(await s.interrupted).toBe('client-gone')
   })
 
+  it('regression: reports client-gone when the client left before the session', async () => {
+    const output = sink()
+    output.destroy()
+    const { session: s } = session({ output, stdout: new PassThrough() })
+    expect(await s.interrupted).toBe('client-gone')
+  })
+
   it('regression: reports client-gone when a framed write hits a closed client', async () => {
     const stdout = new PassThrough()
     const output = sink()

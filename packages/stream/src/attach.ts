@@ -74,6 +74,8 @@ export class AttachSession {
     this.pipeOutput()
     this.pipeInput()
     options.output.once('close', () => this.interrupt('client-gone'))
+    // A client may go away while the process is being started, before this session exists.
+    if (options.output.destroyed) this.interrupt('client-gone')
     options.output.once('error', () => this.interrupt('client-gone'))
     options.input?.once('error', () => this.interrupt('client-gone'))
     options.input?.once('end', () => this.probeClient())

@@ -10,6 +10,8 @@ export interface DockerResult {
   code: number | null
   stdout: Buffer
   stderr: string
+  /** Process id of the docker CLI run. */
+  pid: number
 }
 
 /**
@@ -37,7 +39,7 @@ export function docker(
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
-      resolve({ code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString() })
+      resolve({ code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString(), pid: child.pid! })
     })
     child.stdin.end(options.input)
   })

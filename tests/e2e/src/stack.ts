@@ -26,7 +26,7 @@ export interface Stack {
 }
 
 /** Starts containerd, creates `demo` and runs `dexec serve` as its own process. */
-export async function startStack(options: { namespace?: string } = {}): Promise<Stack> {
+export async function startStack(options: { namespace?: string; serveArgs?: string[] } = {}): Promise<Stack> {
   const namespace = options.namespace ?? 'default'
   const containerd = await startContainerd()
   const demo = await createContainer(containerd, { id: 'demo', namespace })
@@ -39,6 +39,7 @@ export async function startStack(options: { namespace?: string } = {}): Promise<
       '--namespace', namespace,
       '--host', `unix://${socketPath}`,
       '--state-dir', join(containerd.directory, 'dexec'),
+      ...(options.serveArgs ?? []),
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   )
