@@ -26,6 +26,8 @@ beforeAll(async () => {
     host: `unix://${socketPath}`,
     stateDir: join(containerd.directory, 'dexec'),
     auditLog: auditPath,
+    // Short, so that the GC counter moves within the test.
+    gcIntervalMs: 300,
   })
 })
 
@@ -149,6 +151,29 @@ describe('GET /metrics', () => {
 
   it('answers 404 under a version prefix', async () => {
     expect((await call('GET', '/v1.45/metrics')).status).toBe(404)
+  })
+
+  it('counts every finished exec as collected by the GC', async () => {
+    const id = await createExec({ Cmd: ['true'] })
+    await startAttached(id)
+    const settled = async () => {
+      const values = await scrape()
+      return values.get('dexec_gc_collected_total') === values.get('dexec_execs_created_total')
+    }
+    await waitFor(settled, { what: 'the GC to delete every finished exec' })
+    expect((await scrape()).get('dexec_gc_collected_total')).toBeGreaterThan(0)
+  })
+
+  it('counts one reconnect when containerd restarts', async () => {
+    const before = (await scrape()).get('dexec_containerd_reconnects_total') ?? NaN
+    await containerd.restart()
+    await waitFor(async () => (await scrape()).get('dexec_containerd_reconnects_total') !== before, {
+      what: 'the reconnect to be counted',
+      timeoutMs: 20_000,
+    })
+    // Later retries must not count the same outage again.
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    expect(((await scrape()).get('dexec_containerd_reconnects_total') ?? NaN) - before).toBe(1)
   })
 })
 
