@@ -7,15 +7,16 @@ import type { AppEnv } from './app.js'
 import type { AuditLog } from './audit.js'
 
 /**
- * Builds the middleware of `POST /exec/{id}/start` that tells the audit log who asked for a
- * start, and whether it is detached, before the route runs it. The body is read as text,
- * which Hono caches, so the route reads the same bytes afterwards.
+ * Builds the middleware of `POST /exec/{id}/start` that passes the caller of a start, and
+ * whether the start is detached, to the audit log before the route runs it. The body is read
+ * as text, which Hono caches, so the route reads the same bytes afterwards.
  */
 export function auditStartRequests(audit: AuditLog): MiddlewareHandler<AppEnv> {
   return async function auditStartRequest(c, next) {
     const execId = c.req.param('id')
     if (execId === undefined) return next()
-    const forget = audit.noteStartRequest(execId, c.env.incoming.socket as Socket, await isDetach(c))
+    const socket = c.env.incoming.socket as Socket
+    const forget = audit.noteStartRequest(execId, socket, await isDetach(c))
     try {
       await next()
     } finally {

@@ -10,9 +10,9 @@ import { describeCaller, type AuditCaller } from './caller.js'
 
 /** Options of an AuditLog. */
 export interface AuditLogOptions {
-  /** File the lines go to; rotated files get `.1` (newest) to `.5` appended. */
+  /** File that receives the lines. Rotated files get `.1` (newest) to `.5` appended. */
   path: string
-  /** Size in MB (MiB) at which the file is rotated (default 100); fractions are allowed. */
+  /** Size in MB (MiB) at which the file is rotated (default 100). Fractions are allowed. */
   maxSizeMb?: number
   logger: Logger
 }
@@ -34,7 +34,7 @@ interface AuditSubject {
   tty: boolean
 }
 
-/** What is known about one started exec until its end line is written. */
+/** State of one started exec, kept until its end line is written. */
 interface Session extends AuditSubject {
   startedAt: bigint
   callerDescribed: Promise<AuditCaller | null>
@@ -46,12 +46,12 @@ interface Session extends AuditSubject {
   startWritten: Promise<void>
 }
 
-/** How an exec ended, for its end line. */
+/** Outcome of an exec, for its end line. */
 interface Outcome {
   exitCode: number | null
   killed?: boolean
   timedOut?: boolean
-  /** Why the start failed, for a start that never ran the process. */
+  /** Reason the start failed, for a start that never ran the process. */
   error?: string | null
 }
 
@@ -64,7 +64,7 @@ interface PendingRequest {
 /**
  * Writes one JSON line when an exec starts and one when it ends, to a file rotated by size.
  * The lines describe who ran what and how it ended, never the stream content. Writes go
- * through a buffered stream, so they never hold up an exec; close() flushes them.
+ * through a buffered stream, so they never hold up an exec, and close() flushes them.
  */
 export class AuditLog {
   readonly observer: ExecObserver
@@ -85,7 +85,9 @@ export class AuditLog {
       rotate: AUDIT_ROTATED_FILES,
       mode: 0o600,
     })
-    this.stream.on('error', (err) => this.logger.error({ err, path: options.path }, 'audit log write failed'))
+    this.stream.on('error', (err) => {
+      this.logger.error({ err, path: options.path }, 'audit log write failed')
+    })
     this.observer = {
       execChanged: (record, change) => {
         if (change !== 'start-failed') return
@@ -100,7 +102,7 @@ export class AuditLog {
     }
   }
 
-  /** Follows the exec events of the service; returns the function that stops it. */
+  /** Follows the exec events of the service. Returns the function that stops it. */
   track(service: ExecService): () => void {
     this.service = service
     return service.events.subscribe((event) => this.onEvent(event))
@@ -108,7 +110,7 @@ export class AuditLog {
 
   /**
    * Notes a start request before it runs, so that its start line names the caller. Returns
-   * the function to call once the request was handled; it drops the note if no start came of it.
+   * the function to call once the request was handled, which drops the note if no start came of it.
    */
   noteStartRequest(execId: string, socket: Socket, detach: boolean): () => void {
     const request = { callerDescribed: describeCaller(socket).catch(() => null), detach }
@@ -201,12 +203,15 @@ export class AuditLog {
   private queue(build: () => Promise<Record<string, unknown>>): Promise<void> {
     const written = build().then((line) => {
       if (this.stream.writableEnded) {
-        this.logger.warn({ execId: line.execId, event: line.event }, 'audit line lost: the log is closed')
+        const ids = { execId: line.execId, event: line.event }
+        this.logger.warn(ids, 'audit line lost: the log is closed')
         return
       }
       this.stream.write(`${JSON.stringify(line)}\n`)
     })
-    const tracked = written.catch((err: unknown) => this.logger.error({ err }, 'audit line failed'))
+    const tracked = written.catch((err: unknown) => {
+      this.logger.error({ err }, 'failed to write an audit line')
+    })
     this.writing.add(tracked)
     void tracked.finally(() => this.writing.delete(tracked))
     return tracked

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net'
 import { TLSSocket } from 'node:tls'
 import { promisify } from 'node:util'
 
-/** Who sent a request, as far as the connection shows it. */
+/** Sender of a request, as far as the connection shows it. */
 export type AuditCaller =
   | {
       transport: 'unix'
@@ -26,7 +26,7 @@ const SS_TIMEOUT_MS = 5_000
 /**
  * Describes the peer of a connection. Node has no SO_PEERCRED, so for a unix socket the peer
  * process is found by the socket inodes that `ss -xp` (iproute2) lists: the line of this
- * socket names its peer's inode, and the peer's line names the process that holds it.
+ * socket names its peer's inode, and the peer's line names the process that has it open.
  * NOTE: the lookup needs `ss` and, for processes of other users, root. It finds nothing when
  * the peer lives in another network namespace or closed the connection first; uid and pid
  * are then null.
@@ -67,11 +67,20 @@ async function findUnixPeerPid(socket: Socket): Promise<number | null> {
 }
 
 /**
+ * A unix socket as `ss` lists it: the inode of its peer, and the first process that has the
+ * socket open.
+ */
+export interface UnixSocketEntry {
+  peerInode: number
+  pid: number | null
+}
+
+/**
  * Parses `ss -x -p -n -H` lines (`u_str ESTAB 0 0 /path 123 * 124 users:(("docker",pid=7,fd=3))`)
  * into a map from a socket's inode to its peer's inode and the first process holding it.
  */
-export function parseUnixSockets(text: string): Map<number, { peerInode: number; pid: number | null }> {
-  const sockets = new Map<number, { peerInode: number; pid: number | null }>()
+export function parseUnixSockets(text: string): Map<number, UnixSocketEntry> {
+  const sockets = new Map<number, UnixSocketEntry>()
   // The local address may contain spaces, so the fields are matched from the end of the line.
   const line = /^\S+\s+\S+\s+\d+\s+\d+\s+.*?\s(\d+)\s+\S+\s+(\d+)(?:\s+(.*))?$/
   for (const row of text.split('\n')) {

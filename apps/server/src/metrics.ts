@@ -2,7 +2,7 @@ import type { DockerEvent, ExecObserver, ExecService } from '@dexec/core'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 /**
- * How an exec ended, as the `class` label of dexec_execs_finished_total counts it:
+ * The way an exec ended, as the `class` label of dexec_execs_finished_total counts it:
  * - `zero`: the process exited with code 0;
  * - `nonzero`: it exited with another code that does not look like a signal;
  * - `signal`: its code is 129 to 192, which containerd reports for a death by signal 1 to 64
@@ -19,7 +19,7 @@ const START_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 
 
 /**
  * Classifies an exit code. NOTE: a process that exits by itself with a code from 129 to 192
- * (a shell after a child's signal, for example) cannot be told apart and counts as `signal`.
+ * (a shell after a child's signal, for example) cannot be distinguished and counts as `signal`.
  */
 export function classifyExitCode(exitCode: number): Exclude<FinishClass, 'start_failure'> {
   if (exitCode === 0) return 'zero'
@@ -43,15 +43,19 @@ export class ServerMetrics {
 
   constructor() {
     const registers = [this.registry]
-    this.created = new Counter({ name: 'dexec_execs_created_total', help: 'Execs created.', registers })
+    this.created = new Counter({
+      name: 'dexec_execs_created_total',
+      help: 'Execs created.',
+      registers,
+    })
     this.started = new Counter({
       name: 'dexec_execs_started_total',
-      help: 'Exec starts that moved an exec to running, including those that then failed to launch.',
+      help: 'Exec starts that moved an exec to running, including those that failed to launch.',
       registers,
     })
     this.finished = new Counter({
       name: 'dexec_execs_finished_total',
-      help: 'Execs that ended, by class: zero, nonzero, signal (exit code 129 to 192), start_failure.',
+      help: 'Execs that ended, by class: zero, nonzero, signal (exit code 129-192), start_failure.',
       labelNames: ['class'],
       registers,
     })
@@ -98,7 +102,7 @@ export class ServerMetrics {
   private createObserver(): ExecObserver {
     const bytes = new Counter({
       name: 'dexec_stream_bytes_total',
-      help: 'Bytes copied by attached starts: in from clients to stdin, out from process output to clients.',
+      help: 'Bytes copied by attached starts: in = client to stdin, out = output to client.',
       labelNames: ['direction'],
       registers: [this.registry],
     })
@@ -118,7 +122,10 @@ export class ServerMetrics {
     bytesOut.inc(0)
     return {
       execChanged: (record, change) => this.onChange(record.id, change),
-      streamBytes: (_execId, direction, count) => (direction === 'in' ? bytesIn : bytesOut).inc(count),
+      streamBytes: (_execId, direction, count) => {
+        if (direction === 'in') bytesIn.inc(count)
+        else bytesOut.inc(count)
+      },
       gcCollected: (stats) => collected.inc(stats.removed + stats.expired),
       containerdReconnected: () => reconnects.inc(),
     }
@@ -130,7 +137,8 @@ export class ServerMetrics {
     } else if (change === 'pid') {
       const since = this.startTimes.get(execId)
       this.startTimes.delete(execId)
-      if (since !== undefined) this.startSeconds.observe(Number(process.hrtime.bigint() - since) / 1e9)
+      if (since === undefined) return
+      this.startSeconds.observe(Number(process.hrtime.bigint() - since) / 1e9)
     } else if (change === 'start-failed') {
       this.startTimes.delete(execId)
       this.finished.labels('start_failure').inc()

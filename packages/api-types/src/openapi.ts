@@ -1,4 +1,8 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi'
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi'
 import { z } from 'zod'
 
 import { API_ROUTES, type ApiRoute, type RouteResponse } from './routes.js'
@@ -52,7 +56,8 @@ function toRouteConfig(route: ApiRoute): RouteConfig {
 
 function toResponse(response: RouteResponse) {
   if (response.contentType === undefined) return { description: response.description }
-  const types = typeof response.contentType === 'string' ? [response.contentType] : response.contentType
+  const { contentType } = response
+  const types = typeof contentType === 'string' ? [contentType] : contentType
   const schema = response.schema ?? z.unknown()
   return {
     description: response.description,

@@ -27,7 +27,7 @@ export interface ApiRoute {
   path: string
   operationId: string
   summary: string
-  /** Whether the route also answers under a `/v1.NN` prefix. */
+  /** Whether the route is also served under a `/v1.NN` prefix. */
   versioned: boolean
   pathParams?: z.ZodObject
   query?: z.ZodObject
@@ -53,6 +53,7 @@ const json = (description: string, schema: z.ZodType): RouteResponse => ({
   schema,
 })
 
+const UNIX_SECONDS = 'Unix time in seconds, with an optional fraction.'
 const SERVER_ERROR = error('containerd failed or dexec hit an unexpected error.')
 const UNAVAILABLE = error('containerd is not reachable, or dexec is shutting down.')
 const NO_SUCH_EXEC = error('No such exec instance.')
@@ -68,7 +69,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     operationId: 'SystemPing',
     summary: 'Check that the server answers.',
     versioned: true,
-    responses: { 200: { description: 'The text `OK`.', contentType: TEXT_TYPE, schema: z.literal('OK') } },
+    responses: {
+      200: { description: 'The text `OK`.', contentType: TEXT_TYPE, schema: z.literal('OK') },
+    },
   },
   {
     method: 'head',
@@ -84,7 +87,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
     operationId: 'SystemVersion',
     summary: 'Versions of dexec, its API and containerd.',
     versioned: true,
-    responses: { 200: json('The versions.', SystemVersionSchema), 500: SERVER_ERROR, 503: UNAVAILABLE },
+    responses: {
+      200: json('The versions.', SystemVersionSchema),
+      500: SERVER_ERROR,
+      503: UNAVAILABLE,
+    },
   },
   {
     method: 'get',
@@ -140,7 +147,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     pathParams: execId,
     body: ExecStartBody,
     responses: {
-      101: { description: 'Attached start with `Upgrade: tcp`: the connection carries the stream.' },
+      101: { description: 'Attached start with `Upgrade: tcp`. The connection carries the stream.' },
       200: {
         description: 'Detached start (empty body), or an attached start without `Upgrade`.',
         contentType: [MULTIPLEXED_STREAM_MEDIA_TYPE, RAW_STREAM_MEDIA_TYPE],
@@ -189,8 +196,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'Stream exec events: past ones from `since`, then live ones until `until`.',
     versioned: true,
     query: z.object({
-      since: z.string().optional().meta({ description: 'Unix seconds, with an optional fraction.' }),
-      until: z.string().optional().meta({ description: 'Unix seconds, with an optional fraction.' }),
+      since: z.string().optional().meta({ description: UNIX_SECONDS }),
+      until: z.string().optional().meta({ description: UNIX_SECONDS }),
       filters: z.string().optional().meta({ description: 'JSON map of filter names to values.' }),
     }),
     responses: {
@@ -209,7 +216,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'Prometheus metrics of this server.',
     versioned: false,
     responses: {
-      200: { description: 'Prometheus text format 0.0.4.', contentType: 'text/plain; version=0.0.4', schema: z.string() },
+      200: {
+        description: 'Prometheus text format 0.0.4.',
+        contentType: 'text/plain; version=0.0.4',
+        schema: z.string(),
+      },
     },
   },
   {

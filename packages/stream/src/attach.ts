@@ -9,7 +9,7 @@ const PROBE_INTERVAL_MS = 250
 /** The framing of process output on the client connection. */
 export type OutputFraming = 'raw' | 'multiplexed'
 
-/** The direction of copied bytes: `in` from the client to stdin, `out` from the output to the client. */
+/** Direction of copied bytes: `in` from the client to stdin, `out` from the output to the client. */
 export type StreamDirection = 'in' | 'out'
 
 /** The reason a session stopped before the process exited. */

@@ -10,9 +10,12 @@ const VERSION_PREFIX = /^\/v[0-9.]+\//
 
 /**
  * Registers GET /metrics (when the server keeps metrics) and GET /openapi.json. Docker has
- * neither, so they answer only without a `/v1.NN` prefix.
+ * neither, so they are served only without a `/v1.NN` prefix.
  */
-export function registerObservabilityRoutes(app: Hono<AppEnv>, metrics: ServerMetrics | undefined): void {
+export function registerObservabilityRoutes(
+  app: Hono<AppEnv>,
+  metrics: ServerMetrics | undefined,
+): void {
   let document: string | undefined
 
   app.get('/openapi.json', (c) => {
