@@ -40,6 +40,10 @@ async function makeCertificates(clientSubject: string) {
   }
 }
 
+async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 10))
+}
+
 describe('parseUnixSockets', () => {
   it('maps each inode to its peer and process', () => {
     const text = [
@@ -67,6 +71,20 @@ describe('describeCaller', () => {
     client.destroy()
     server.close()
     expect(caller).toEqual({ transport: 'unix', uid: process.getuid!(), pid: process.pid })
+  })
+
+  it('finds the peers of many sockets at once', async () => {
+    const path = join(directory, 'many.sock')
+    const accepted: Socket[] = []
+    const server = createServer((socket) => accepted.push(socket))
+    await new Promise<void>((resolve) => server.listen(path, resolve))
+    const clients = Array.from({ length: 12 }, () => connect(path))
+    await waitUntil(() => accepted.length === clients.length)
+    const callers = await Promise.all(accepted.map((socket) => describeCaller(socket)))
+    for (const client of clients) client.destroy()
+    server.close()
+    const found = callers.filter((caller) => caller.transport === 'unix' && caller.pid === process.pid)
+    expect(found).toHaveLength(12)
   })
 
   it('gives the address and port of a TCP peer', async () => {

@@ -59,11 +59,34 @@ async function findUnixPeerPid(socket: Socket): Promise<number | null> {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd
   if (fd === undefined || fd < 0) return null
   const inode = (await stat(`/proc/self/fd/${fd}`)).ino
-  const { stdout } = await runFile('ss', ['-x', '-p', '-n', '-H'], { timeout: SS_TIMEOUT_MS })
-  const sockets = parseUnixSockets(stdout)
+  const sockets = await listUnixSockets()
   const peerInode = sockets.get(inode)?.peerInode
   if (peerInode === undefined) return null
   return sockets.get(peerInode)?.pid ?? null
+}
+
+let listing: Promise<Map<number, UnixSocketEntry>> | undefined
+let nextListing: Promise<Map<number, UnixSocketEntry>> | undefined
+
+/**
+ * Lists the unix sockets with one `ss` run shared by every caller that asks while it is
+ * pending, so that many starts at once do not start one process each. A run already going
+ * may predate the caller's socket, so later callers share the run that follows it.
+ */
+function listUnixSockets(): Promise<Map<number, UnixSocketEntry>> {
+  if (listing === undefined) {
+    listing = runFile('ss', ['-x', '-p', '-n', '-H'], { timeout: SS_TIMEOUT_MS })
+      .then(({ stdout }) => parseUnixSockets(stdout))
+      .finally(() => (listing = undefined))
+    return listing
+  }
+  nextListing ??= listing
+    .catch(() => undefined)
+    .then(() => {
+      nextListing = undefined
+      return listUnixSockets()
+    })
+  return nextListing
 }
 
 /**
