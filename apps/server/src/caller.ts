@@ -25,7 +25,7 @@ const SS_TIMEOUT_MS = 5_000
 
 /**
  * Describes the peer of a connection. Node has no SO_PEERCRED, so for a unix socket the peer
- * process is found by the socket inodes that `ss -xp` (iproute2) lists: the line of this
+ * process is found through the socket inodes that `ss -xp` (iproute2) lists. The line of this
  * socket names its peer's inode, and the peer's line names the process that has it open.
  * NOTE: the lookup needs `ss` and, for processes of other users, root. It finds nothing when
  * the peer lives in another network namespace or closed the connection first; uid and pid
