@@ -203,6 +203,21 @@ describe('audit log', () => {
     expect(end!.durationMs).toBeGreaterThanOrEqual(900)
   })
 
+  it('writes two lines for each of 40 concurrent execs', async () => {
+    const ids = await Promise.all(Array.from({ length: 40 }, () => createExec({ Cmd: ['echo', 'x'] })))
+    for (let i = 0; i < ids.length; i += 10) {
+      await Promise.all(ids.slice(i, i + 10).map((id) => startAttached(id)))
+    }
+    const linesOfIds = async () => (await auditLines()).filter((l) => ids.includes(l.execId as string))
+    await waitFor(async () => (await linesOfIds()).length === 80, { what: '80 audit lines' })
+    const lines = await linesOfIds()
+    const callers = lines.filter((line) => (line.caller as { pid: number | null }).pid === process.pid)
+    expect(callers).toHaveLength(80)
+    for (const id of ids) {
+      expect(lines.filter((line) => line.execId === id).map((line) => line.event)).toEqual(['start', 'end'])
+    }
+  })
+
   it('writes the start failure as the end line', async () => {
     const id = await createExec({ Cmd: ['/no/such/binary'] })
     await startAttached(id)

@@ -27,6 +27,25 @@ function servedRoutes(): string[] {
   return [...new Set(routes)]
 }
 
+describe('GET /openapi.json', () => {
+  const app = createApp({ service: {} as ExecService, logger: pino({ level: 'silent' }) })
+
+  it('serves the generated document', async () => {
+    const response = await app.request('/openapi.json')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect(await response.json()).toEqual(JSON.parse(JSON.stringify(document)))
+  })
+
+  it('answers 404 under a version prefix', async () => {
+    expect((await app.request('/v1.45/openapi.json')).status).toBe(404)
+  })
+
+  it('answers 404 for metrics without a registry', async () => {
+    expect((await app.request('/metrics')).status).toBe(404)
+  })
+})
+
 describe('OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
     const result = await new Validator().validate(document as Record<string, unknown>)
