@@ -18,7 +18,7 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true })
 })
 
-/** A service stand-in: the audit log reads only its event bus and exec configs. */
+/** Builds a service stand-in with only what the audit log reads: the event bus and exec configs. */
 function fakeService(): ExecService & { events: EventBus } {
   const config = { cmd: ['echo', 'hi'], user: 'root', tty: true }
   return { events: new EventBus(), store: { get: () => ({ config }) } } as never
@@ -70,7 +70,7 @@ describe('AuditLog', () => {
     const rotating = join(directory, 'rotate')
     const path = join(rotating, 'audit.log')
     const service = fakeService()
-    // About 300 bytes a line, so each file holds a handful of lines.
+    // A start line here is under 200 bytes, so each 2 KiB file contains about ten of them.
     const audit = new AuditLog({ path, maxSizeMb: 2 / 1024, logger: pino({ level: 'silent' }) })
     audit.track(service)
     for (let i = 0; i < 200; i++) {

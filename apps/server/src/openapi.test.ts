@@ -54,7 +54,7 @@ describe('OpenAPI document', () => {
   })
 
   it('documents exactly the routes the app serves', () => {
-    // Hono answers HEAD through the GET handler, so a documented HEAD needs no route of its own.
+    // Hono serves HEAD through the GET handler, so a documented HEAD needs no route of its own.
     const documented = documentedRoutes().filter((route) => !route.startsWith('HEAD '))
     expect(documented.sort()).toEqual(servedRoutes().sort())
   })
