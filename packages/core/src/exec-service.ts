@@ -2,7 +2,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { isContainerdError, type ContainerdClient, type ContainerRecord } from '@dexec/containerd'
-import { ExecStore, type ExecRecord } from '@dexec/exec-store'
+import { ExecStore, snapshotOf, type ExecChange, type ExecPersistence, type ExecRecord } from '@dexec/exec-store'
 import { TwoPhaseGc } from '@dexec/gc'
 import { parseDetachKeys } from '@dexec/stream'
 
@@ -13,6 +13,7 @@ import {
   errContainerNotRunning,
   errContainerPaused,
   errExecNotStarted,
+  errExecNotRunning,
   errExecSessionTimeout,
   errNoCommand,
   errNoSuchContainer,
@@ -21,58 +22,17 @@ import {
 } from './errors.js'
 import { EventBus, execEvent } from './events.js'
 import { renderContainerInspect, renderContainerSummary, renderExecInspect, type ExecInspect } from './render.js'
+import { parseSignal } from './signals.js'
+import { adoptExec, reconcileRunning, type RecoveryContext } from './exec-recovery.js'
+import { matchesExecFilter, type ExecListFilter } from './exec-list.js'
 import { runAttachedStart, runDetachedStart, type ClientStreams, type StartContext } from './exec-start.js'
 import { lookupUser } from './user-lookup.js'
 import { Semaphore } from './semaphore.js'
 import { TaskStateCache } from './task-cache.js'
 import { watchContainers } from './watch.js'
+import type { CreateExecRequest, ExecServiceOptions, PreparedStart, StartExecRequest } from './exec-types.js'
 
-/** The decoded Engine API body of an exec create request. */
-export interface CreateExecRequest {
-  Cmd: string[] | null
-  Env: string[] | null
-  User: string
-  WorkingDir: string
-  Tty: boolean
-  AttachStdin: boolean
-  AttachStdout: boolean
-  AttachStderr: boolean
-  Privileged: boolean
-  DetachKeys: string
-  ConsoleSize: [number, number] | null
-}
-
-/** A start whose checks passed, ready for startAttached. */
-export type PreparedStart = StartContext
-
-/** Options of a start: the Engine API body, decoded. */
-export interface StartExecRequest {
-  Tty: boolean
-  ConsoleSize: [number, number] | null
-}
-
-/** Options of an ExecService. */
-export interface ExecServiceOptions {
-  client: ContainerdClient
-  /** Directory for the FIFOs of running execs; created if missing. */
-  stateDir: string
-  /** Kill an attached process with SIGKILL when its client goes away (default true). */
-  killOnDisconnect?: boolean
-  /** Interval of the two-phase GC of finished exec records, in ms (default 5 minutes). */
-  gcIntervalMs?: number
-  /**
-   * How many execs of one container are created and started in containerd at
-   * the same time (default 4); more wait their turn. The runc shim of
-   * containerd 1.6 stalls for tens of seconds when many short execs start at
-   * once.
-   */
-  maxConcurrentStarts?: number
-  /** Delete execs that were created but never started after this many ms (default: never). */
-  maxIdleMs?: number
-  events?: EventBus
-  /** Receives failures that cannot be returned to a caller, such as a lost event stream. */
-  onError?: (err: unknown, context: { operation: string; execId?: string; containerId?: string }) => void
-}
+export type { CreateExecRequest, ExecServiceOptions, PreparedStart, StartExecRequest } from './exec-types.js'
 
 const SESSION_READY_TIMEOUT_MS = 10_000
 
@@ -83,7 +43,7 @@ const SESSION_READY_TIMEOUT_MS = 10_000
  */
 export class ExecService {
   readonly events: EventBus
-  readonly store = new ExecStore()
+  readonly store: ExecStore
   private readonly client: ContainerdClient
   private readonly stateDir: string
   private readonly killOnDisconnect: boolean
@@ -95,6 +55,9 @@ export class ExecService {
   private shuttingDown = false
   private readonly onError: NonNullable<ExecServiceOptions['onError']>
   private readonly watcher = new AbortController()
+  private readonly execTimeoutSeconds: number
+  private readonly timeoutGraceMs: number
+  private readonly persistence: ExecPersistence | undefined
 
   constructor(options: ExecServiceOptions) {
     this.client = options.client
@@ -104,6 +67,10 @@ export class ExecService {
     this.onError = options.onError ?? (() => {})
     this.tasks = new TaskStateCache(this.client)
     this.maxConcurrentStarts = options.maxConcurrentStarts ?? 4
+    this.execTimeoutSeconds = options.execTimeoutSeconds ?? 0
+    this.timeoutGraceMs = (options.execTimeoutGraceSeconds ?? 10) * 1000
+    this.persistence = options.persistence
+    this.store = new ExecStore({ onChange: (record, change) => this.persist(record, change) })
     this.gc = new TwoPhaseGc({
       store: this.store,
       intervalMs: options.gcIntervalMs ?? 300_000,
@@ -112,14 +79,22 @@ export class ExecService {
     })
   }
 
-  /** Prepares the state directory and starts the GC. */
+  /**
+   * Prepares the state directory, restores the stored records, adopts the execs that were
+   * running and starts the GC and the event watch.
+   */
   async open(): Promise<void> {
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 })
     await removeStaleFifos(this.stateDir)
+    for (const snapshot of this.persistence?.loadAll() ?? []) {
+      const record = this.store.restore(snapshot)
+      if (record.running) void adoptExec(this.recovery(), record)
+    }
     this.gc.start()
     void watchContainers(this.client, this.watcher.signal, {
       onEvent: (event) => this.tasks.apply(event),
       onSubscribed: (up) => this.tasks.setTrusted(up),
+      onReconnect: () => void reconcileRunning(this.recovery(), this.store.values()),
       onContainerStopped: (id) => this.onContainerStopped(id),
       onContainerDeleted: (id) => this.store.deleteContainer(id),
       onError: (err) => this.onError(err, { operation: 'watch containerd events' }),
@@ -169,6 +144,7 @@ export class ExecService {
       privileged: request.Privileged,
       detachKeys,
       consoleSize: request.ConsoleSize,
+      timeoutSeconds: request.Timeout || this.execTimeoutSeconds,
     })
     this.publish(record, view.record, `exec_create: ${describeCommand(request.Cmd)}`)
     return record.id
@@ -231,6 +207,31 @@ export class ExecService {
     return renderExecInspect(record)
   }
 
+  /**
+   * Sends a signal (a name or number as parseSignal takes it, SIGKILL when empty) to a
+   * running exec's process. Throws NOT_FOUND for an unknown exec, CONFLICT when it does not run.
+   */
+  async killExec(execId: string, signal?: string): Promise<void> {
+    const record = this.store.get(execId)
+    if (!record) throw errNoSuchExec(execId)
+    const number = parseSignal(signal)
+    if (!record.running || record.pid === 0) throw errExecNotRunning(execId)
+    try {
+      await this.client.killProcess(record.config.containerId, record.id, number)
+    } catch (err) {
+      // The process exited between the check and the kill.
+      if (isContainerdError(err, 'NOT_FOUND')) throw errExecNotRunning(execId)
+      throw toDexecError(err)
+    }
+  }
+
+  /** Renders the execs that match every filter, oldest first, for GET /execs. */
+  async listExecs(filter: ExecListFilter = {}): Promise<ExecInspect[]> {
+    const containerId = filter.container === undefined ? undefined : await this.containerIdOf(filter.container)
+    const records = [...this.store.values()].filter((record) => matchesExecFilter(record, filter, containerId))
+    return records.map(renderExecInspect)
+  }
+
   /** Renders a container for GET /containers/{id}/json. */
   async inspectContainer(ref: string) {
     const record = await resolveContainer(this.client, ref)
@@ -255,6 +256,7 @@ export class ExecService {
       publish: (action, extra) => this.publish(record, view.record, action, extra),
       release: () => this.store.release(record.id),
       startSlots: this.startSlotsOf(view.id),
+      timeoutGraceMs: this.timeoutGraceMs,
       reportError: (err, operation) => {
         // A process that is already gone is the state the cleanup wanted.
         if (isContainerdError(err, 'NOT_FOUND')) return
@@ -268,6 +270,41 @@ export class ExecService {
     }
   }
 
+
+  private recovery(): RecoveryContext {
+    return {
+      client: this.client,
+      timeoutGraceMs: this.timeoutGraceMs,
+      publish: async (record, action, extra) => {
+        const container = await this.client.getContainer(record.config.containerId).catch(() => null)
+        const fallback = { id: record.config.containerId, labels: {}, image: '' } as unknown as ContainerRecord
+        this.publish(record, container ?? fallback, action, extra)
+      },
+      reportError: (err, operation, record) =>
+        this.onError(err, { operation, execId: record.id, containerId: record.config.containerId }),
+    }
+  }
+
+  /** Saves each change to the persistence; a failure is reported, never thrown into the exec's path. */
+  private persist(record: ExecRecord, change: ExecChange): void {
+    if (!this.persistence) return
+    try {
+      if (change === 'deleted') this.persistence.delete(record.id)
+      else this.persistence.save(snapshotOf(record))
+    } catch (err) {
+      this.onError(err, { operation: 'store an exec record', execId: record.id, containerId: record.config.containerId })
+    }
+  }
+
+  /** Resolves a container reference; one that no longer exists matches exec records by full id. */
+  private async containerIdOf(ref: string): Promise<string> {
+    try {
+      return (await resolveContainer(this.client, ref)).id
+    } catch (err) {
+      if (toDexecError(err).kind === 'NOT_FOUND') return ref
+      throw toDexecError(err)
+    }
+  }
 
   private async waitForStart(record: ExecRecord): Promise<void> {
     const deadline = Date.now() + SESSION_READY_TIMEOUT_MS

@@ -14,6 +14,9 @@ export {
   type StartExecRequest,
 } from './exec-service.js'
 export type { ClientStreams } from './exec-start.js'
+export { parseExecListQuery, type ExecListFilter } from './exec-list.js'
+export { LOST_EXIT_CODE } from './exec-recovery.js'
+export { DEFAULT_KILL_SIGNAL, parseSignal } from './signals.js'
 export { buildExecProcess, ALL_CAPABILITIES } from './process-spec.js'
 export type { ExecInspect } from './render.js'
 export { classifyStartFailure } from './start-failure.js'
