@@ -1,10 +1,12 @@
-import { chmod, rm } from 'node:fs/promises'
+import { chmod, mkdir, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { ContainerdClient, ExecService, isContainerdError } from '@dexec/core'
+import { ExecDb } from '@dexec/exec-db'
 import { getRequestListener } from '@hono/node-server'
 import pino, { type Logger } from 'pino'
 
@@ -18,12 +20,16 @@ export interface ServerOptions {
   namespace: string
   /** The listen address: `unix:///path/to.sock` or `tcp://127.0.0.1:PORT`. */
   host: string
-  /** Directory for the FIFOs of running execs. */
+  /** Directory for the FIFOs of running execs and the exec record database, `execs.db`. */
   stateDir: string
   /** Kill an attached process when its client goes away (default true). */
   killOnDisconnect?: boolean
   /** Interval of the GC of finished exec records, in ms (default 5 minutes). */
   gcIntervalMs?: number
+  /** Deadline of execs whose create request sets no `Timeout`, in seconds (default 0, none). */
+  execTimeoutSeconds?: number
+  /** Time between SIGTERM and SIGKILL at an exec's deadline, in seconds (default 10). */
+  execTimeoutGraceSeconds?: number
   logger?: Logger
 }
 
@@ -67,11 +73,16 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   const logger = options.logger ?? pino({ level: 'silent' })
   const listen = parseListenAddress(options.host)
   const client = new ContainerdClient({ address: options.containerd, namespace: options.namespace })
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 })
+  const db = new ExecDb(join(options.stateDir, 'execs.db'))
   const service = new ExecService({
     client,
     stateDir: options.stateDir,
     killOnDisconnect: options.killOnDisconnect ?? true,
     gcIntervalMs: options.gcIntervalMs,
+    execTimeoutSeconds: options.execTimeoutSeconds,
+    execTimeoutGraceSeconds: options.execTimeoutGraceSeconds,
+    persistence: db,
     onError: (err, context) => {
       // containerd being away is an expected condition, logged without a stack.
       if (isContainerdError(err, 'UNAVAILABLE')) logger.warn({ ...context, reason: err.message }, `${context.operation} failed: containerd is not available`)
@@ -110,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
       await closed
       service.close()
       client.close()
+      db.close()
       if (listen.kind === 'unix') await rm(listen.path, { force: true })
     },
   }

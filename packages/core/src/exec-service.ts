@@ -53,6 +53,7 @@ export class ExecService {
   private readonly startSlots = new Map<string, Semaphore>()
   private readonly maxConcurrentStarts: number
   private shuttingDown = false
+  private closed = false
   private readonly onError: NonNullable<ExecServiceOptions['onError']>
   private readonly watcher = new AbortController()
   private readonly execTimeoutSeconds: number
@@ -108,6 +109,7 @@ export class ExecService {
 
   /** Stops the GC and the event watch. Running execs are left to finish on their own. */
   close(): void {
+    this.closed = true
     this.gc.stop()
     this.watcher.abort()
   }
@@ -287,7 +289,8 @@ export class ExecService {
 
   /** Saves each change to the persistence; a failure is reported, never thrown into the exec's path. */
   private persist(record: ExecRecord, change: ExecChange): void {
-    if (!this.persistence) return
+    // After close the persistence may be closed too; the stored state stays as it was.
+    if (!this.persistence || this.closed) return
     try {
       if (change === 'deleted') this.persistence.delete(record.id)
       else this.persistence.save(snapshotOf(record))
