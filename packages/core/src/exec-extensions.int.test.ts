@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { ContainerdClient } from '@dexec/containerd'
+import type { ExecPersistence, ExecSnapshot } from '@dexec/exec-store'
 import { createContainer, startContainerd, type ContainerdInstance } from '@dexec/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -185,5 +186,54 @@ describe('ExecService.listExecs', () => {
     await until(() => !service.inspectExec(id).Running)
     const listed = (await service.listExecs({})).find((inspect) => inspect.ID === id)
     expect(listed).toEqual(service.inspectExec(id))
+  })
+})
+
+/** Keeps snapshots in a Map, as a durable store would keep them in a file. */
+class MemoryPersistence implements ExecPersistence {
+  readonly rows = new Map<string, ExecSnapshot>()
+
+  loadAll(): ExecSnapshot[] {
+    return [...this.rows.values()]
+  }
+
+  save(snapshot: ExecSnapshot): void {
+    this.rows.set(snapshot.id, snapshot)
+  }
+
+  delete(id: string): void {
+    this.rows.delete(id)
+  }
+}
+
+describe('ExecService persistence', () => {
+  it('saves every change and restores the records', async () => {
+    const persistence = new MemoryPersistence()
+    const first = new ExecService({ client, stateDir: join(stateDir, 'first'), persistence })
+    await first.open()
+    const done = await first.createExec('box', request({ Cmd: ['sh', '-c', 'exit 6'] }))
+    const idle = await first.createExec('box', request({ Cmd: ['true'] }))
+    await first.startDetached(done, { Tty: false, ConsoleSize: null })
+    await until(() => !first.inspectExec(done).Running)
+    first.close()
+    expect(persistence.rows.get(done)?.exitCode).toBe(6)
+
+    const second = new ExecService({ client, stateDir: join(stateDir, 'second'), persistence })
+    await second.open()
+    expect(second.inspectExec(done)).toEqual(first.inspectExec(done))
+    expect(second.store.execIdsOf('box')).toContain(idle)
+    expect(second.store.execIdsOf('box')).not.toContain(done)
+    second.close()
+  })
+
+  it('deletes collected records from the persistence', async () => {
+    const persistence = new MemoryPersistence()
+    const collecting = new ExecService({ client, stateDir: join(stateDir, 'gc'), persistence, gcIntervalMs: 100 })
+    await collecting.open()
+    const id = await collecting.createExec('box', request({ Cmd: ['true'] }))
+    await collecting.startDetached(id, { Tty: false, ConsoleSize: null })
+    await until(() => collecting.store.get(id) === undefined)
+    expect(persistence.rows.has(id)).toBe(false)
+    collecting.close()
   })
 })
