@@ -46,6 +46,7 @@ function fakeContext(answers: Record<string, ProcessAnswer>, waitCode = 0) {
   } as unknown as ContainerdClient
   const context: RecoveryContext = {
     client,
+    stateDir: '/nonexistent',
     timeoutGraceMs: 1_000,
     publish: async (record, action, extra) => {
       published.push({ id: record.id, action, extra })

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import { isContainerdError, type ContainerdClient, type ProcessState } from '@dexec/containerd'
+import { isContainerdError, reopenFifoSet, type ContainerdClient, type ProcessState } from '@dexec/containerd'
 import type { ExecRecord } from '@dexec/exec-store'
 
 import { armDeadline, remainingMsOf } from './deadline.js'
@@ -9,6 +9,8 @@ import { exitAfterWaitFailure, exitAttributes, waitForExit } from './exec-start.
 /** What adoption and reconciliation need from their ExecService. */
 export interface RecoveryContext {
   client: ContainerdClient
+  /** Directory of the FIFOs of running execs. */
+  stateDir: string
   /** Time between SIGTERM and SIGKILL when an exec runs past its deadline, in ms. */
   timeoutGraceMs: number
   /** Publishes an event about the exec, with its container's labels while the container exists. */
@@ -25,9 +27,21 @@ export const LOST_EXIT_CODE = 128
 /**
  * Follows an exec that a previous dexec started and left running: asks containerd for its
  * process, waits for its exit if it still runs, then records the exit, emits exec_die and
- * deletes the process. Its output is not read, because the FIFOs went with the old process.
+ * deletes the process. Meanwhile its output FIFOs are read and the bytes dropped, so that the
+ * process does not block on a full pipe.
  */
 export async function adoptExec(context: RecoveryContext, record: ExecRecord): Promise<void> {
+  const fifos = await reopenFifoSet({ directory: context.stateDir, id: record.id })
+  fifos.stdout?.resume()
+  fifos.stderr?.resume()
+  try {
+    await followAdopted(context, record)
+  } finally {
+    await fifos.close()
+  }
+}
+
+async function followAdopted(context: RecoveryContext, record: ExecRecord): Promise<void> {
   const { client } = context
   const { containerId } = record.config
   let state: ProcessState

@@ -86,11 +86,10 @@ export class ExecService {
    */
   async open(): Promise<void> {
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 })
-    await removeStaleFifos(this.stateDir)
-    for (const snapshot of this.persistence?.loadAll() ?? []) {
-      const record = this.store.restore(snapshot)
-      if (record.running) void adoptExec(this.recovery(), record)
-    }
+    const restored = (this.persistence?.loadAll() ?? []).map((snapshot) => this.store.restore(snapshot))
+    const running = restored.filter((record) => record.running)
+    await removeStaleFifos(this.stateDir, new Set(running.map((record) => record.id)))
+    for (const record of running) void adoptExec(this.recovery(), record)
     this.gc.start()
     void watchContainers(this.client, this.watcher.signal, {
       onEvent: (event) => this.tasks.apply(event),
@@ -276,6 +275,7 @@ export class ExecService {
   private recovery(): RecoveryContext {
     return {
       client: this.client,
+      stateDir: this.stateDir,
       timeoutGraceMs: this.timeoutGraceMs,
       publish: async (record, action, extra) => {
         const container = await this.client.getContainer(record.config.containerId).catch(() => null)
@@ -386,13 +386,15 @@ export class ExecService {
 
 /**
  * Removes the FIFO directories that a previous dexec left in the state
- * directory, so that crashes do not make it grow. Processes still running
- * keep their open FIFOs; only the names go.
+ * directory, so that crashes do not make it grow. The directories of the
+ * execs in `keep` stay, because their adoption reads the FIFOs again.
  * NOTE: the state directory must not be shared by two dexec instances.
  */
-async function removeStaleFifos(stateDir: string): Promise<void> {
+async function removeStaleFifos(stateDir: string, keep: ReadonlySet<string>): Promise<void> {
   for (const entry of await readdir(stateDir, { withFileTypes: true })) {
-    if (entry.isDirectory()) await rm(join(stateDir, entry.name), { recursive: true, force: true })
+    if (entry.isDirectory() && !keep.has(entry.name)) {
+      await rm(join(stateDir, entry.name), { recursive: true, force: true })
+    }
   }
 }
 

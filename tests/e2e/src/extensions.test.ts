@@ -176,6 +176,18 @@ describe('e2e, durable exec records', () => {
     const dies = events.events.filter((e) => e.Action === 'exec_die' && e.Actor.Attributes.execID === id)
     expect(dies.map((e) => e.Actor.Attributes.exitCode)).toEqual(['0'])
   })
+
+  it('drains the output of an adopted exec', async () => {
+    // 3 s of lines across the restart, then 10 MB, far more than a pipe buffers.
+    const script = 'i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); usleep 10000; done; ' +
+      'yes | head -c 10000000; exit 7'
+    const id = await createExec(stack.socketPath, 'demo', { AttachStdout: true, AttachStderr: true, Cmd: ['sh', '-c', script] })
+    const response = await api(stack.socketPath, 'POST', `/v1.45/exec/${id}/start`, '{"Detach":true}', json)
+    expect(response.status).toBe(200)
+    await sleep(300)
+    await stack.restartDexec()
+    expect((await untilExited(id, 20_000)).ExitCode).toBe(7)
+  })
 })
 
 describe('e2e, reconciliation after a containerd restart', () => {
