@@ -66,6 +66,17 @@ describe('armDeadline', () => {
     expect(signals).toEqual([])
     expect(record.timedOut).toBe(false)
   })
+
+  it('waits past the longest timer of Node', () => {
+    const record = runningRecord()
+    const signals: number[] = []
+    const thirtyDaysMs = 30 * 24 * 3600 * 1000
+    armDeadline({ record, remainingMs: thirtyDaysMs, graceMs: 10, kill: async (signal) => void signals.push(signal) })
+    vi.advanceTimersByTime(thirtyDaysMs - 1)
+    expect(signals).toEqual([])
+    vi.advanceTimersByTime(1)
+    expect(signals).toEqual([15])
+  })
 })
 
 describe('remainingMsOf', () => {

@@ -2,6 +2,9 @@ import { constants } from 'node:os'
 
 import type { ExecRecord } from '@dexec/exec-store'
 
+// The longest delay that setTimeout takes: 2^31 - 1 ms, about 24.8 days.
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** What armDeadline needs: the record, its limits and a way to signal its process. */
 export interface DeadlineOptions {
   record: ExecRecord
@@ -19,21 +22,22 @@ export interface DeadlineOptions {
  */
 export function armDeadline(options: DeadlineOptions): () => void {
   const { record } = options
-  let graceTimer: NodeJS.Timeout | undefined
-  const deadlineTimer = setTimeout(() => {
+  let timer: NodeJS.Timeout | undefined
+  const schedule = (delayMs: number, action: () => void) => {
+    // Node fires a timer longer than MAX_TIMER_MS after 1 ms, so long waits go in steps.
+    const stepMs = Math.min(Math.max(0, delayMs), MAX_TIMER_MS)
+    timer = setTimeout(() => (stepMs < delayMs ? schedule(delayMs - stepMs, action) : action()), stepMs)
+    timer.unref()
+  }
+  schedule(options.remainingMs, () => {
     if (!record.running) return
     record.markTimedOut()
     void options.kill(constants.signals.SIGTERM)
-    graceTimer = setTimeout(() => {
+    schedule(options.graceMs, () => {
       if (record.running) void options.kill(constants.signals.SIGKILL)
-    }, options.graceMs)
-    graceTimer.unref()
-  }, Math.max(0, options.remainingMs))
-  deadlineTimer.unref()
-  return () => {
-    clearTimeout(deadlineTimer)
-    clearTimeout(graceTimer)
-  }
+    })
+  })
+  return () => clearTimeout(timer)
 }
 
 /** Returns the ms left until a record's deadline, or null when it has none. */

@@ -6,12 +6,10 @@ import { ExecStore, snapshotOf, type ExecChange, type ExecPersistence, type Exec
 import { TwoPhaseGc } from '@dexec/gc'
 import { parseDetachKeys } from '@dexec/stream'
 
-import { resolveContainer, viewContainer, type ContainerView } from './containers.js'
+import { requireRunningView, resolveContainer, viewContainer, type ContainerView } from './containers.js'
 import { buildExecEnv } from './env.js'
 import {
   DexecError,
-  errContainerNotRunning,
-  errContainerPaused,
   errExecNotStarted,
   errExecNotRunning,
   errExecSessionTimeout,
@@ -346,7 +344,7 @@ export class ExecService {
 
   private async requireRunning(ref: string): Promise<ContainerView> {
     const record = await resolveContainer(this.client, ref)
-    return this.runningView(record, ref)
+    return requireRunningView(this.tasks, record, ref)
   }
 
   private async requireContainerOf(record: ExecRecord): Promise<ContainerView> {
@@ -357,15 +355,7 @@ export class ExecService {
       if (toDexecError(err).kind === 'NOT_FOUND') throw errNoSuchContainer(record.id)
       throw toDexecError(err)
     }
-    return this.runningView(container, container.id)
-  }
-
-  /** Returns the view of a running container; `pausedRef` is the name its paused error uses. */
-  private async runningView(container: ContainerRecord, pausedRef: string): Promise<ContainerView> {
-    const view = await viewContainer(this.tasks, container)
-    if (view.status === 'paused') throw errContainerPaused(pausedRef)
-    if (view.status !== 'running') throw errContainerNotRunning(view.id)
-    return view
+    return requireRunningView(this.tasks, container, container.id)
   }
 
   private publish(record: ExecRecord, container: ContainerRecord, action: string, extra?: Record<string, string>) {
