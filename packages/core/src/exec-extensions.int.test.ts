@@ -226,6 +226,38 @@ describe('ExecService persistence', () => {
     second.close()
   })
 
+  it('drops restored records of a removed container', async () => {
+    const persistence = new MemoryPersistence()
+    const gone = await createContainer(containerd, { id: 'gone' })
+    const first = new ExecService({ client, stateDir: join(stateDir, 'gone-1'), persistence })
+    await first.open()
+    const id = await first.createExec('gone', request({ Cmd: ['true'] }))
+    first.close()
+    await gone.remove()
+    expect(persistence.rows.has(id)).toBe(true)
+
+    const second = new ExecService({ client, stateDir: join(stateDir, 'gone-2'), persistence })
+    await second.open()
+    await until(() => second.store.get(id) === undefined)
+    expect(persistence.rows.has(id)).toBe(false)
+    second.close()
+  })
+
+  it('stores no exit of a deleted record', async () => {
+    const persistence = new MemoryPersistence()
+    const watching = new ExecService({ client, stateDir: join(stateDir, 'deleted'), persistence })
+    await watching.open()
+    const id = await watching.createExec('box', request({ Cmd: ['sleep', '300'] }))
+    await watching.startDetached(id, { Tty: false, ConsoleSize: null })
+    const record = watching.store.get(id)!
+    watching.store.delete(id)
+    expect(persistence.rows.has(id)).toBe(false)
+    await client.killProcess('box', id, 9)
+    await until(() => !record.running)
+    expect(persistence.rows.has(id)).toBe(false)
+    watching.close()
+  })
+
   it('deletes collected records from the persistence', async () => {
     const persistence = new MemoryPersistence()
     const collecting = new ExecService({ client, stateDir: join(stateDir, 'gc'), persistence, gcIntervalMs: 100 })

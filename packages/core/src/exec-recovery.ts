@@ -1,3 +1,5 @@
+import { readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { isContainerdError, reopenFifoSet, type ContainerdClient, type ProcessState } from '@dexec/containerd'
@@ -126,5 +128,19 @@ async function retryWhileUnavailable<T>(operation: () => Promise<T>): Promise<T>
     }
     await sleep(backoffMs)
     backoffMs = Math.min(backoffMs * 2, 5_000)
+  }
+}
+
+/**
+ * Removes the FIFO directories that a previous dexec left in the state
+ * directory, so that crashes do not make it grow. The directories of the
+ * execs in `keep` stay, because their adoption reads the FIFOs again.
+ * NOTE: the state directory must not be shared by two dexec instances.
+ */
+export async function removeStaleFifos(stateDir: string, keep: ReadonlySet<string>): Promise<void> {
+  for (const entry of await readdir(stateDir, { withFileTypes: true })) {
+    if (entry.isDirectory() && !keep.has(entry.name)) {
+      await rm(join(stateDir, entry.name), { recursive: true, force: true })
+    }
   }
 }

@@ -1,5 +1,4 @@
-import { mkdir, readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir } from 'node:fs/promises'
 
 import { isContainerdError, type ContainerdClient, type ContainerRecord } from '@dexec/containerd'
 import { ExecStore, snapshotOf, type ExecChange, type ExecPersistence, type ExecRecord } from '@dexec/exec-store'
@@ -21,7 +20,7 @@ import {
 import { EventBus, execEvent } from './events.js'
 import { renderContainerInspect, renderContainerSummary, renderExecInspect, type ExecInspect } from './render.js'
 import { parseSignal } from './signals.js'
-import { adoptExec, reconcileRunning, type RecoveryContext } from './exec-recovery.js'
+import { adoptExec, reconcileRunning, removeStaleFifos, type RecoveryContext } from './exec-recovery.js'
 import { matchesExecFilter, type ExecListFilter } from './exec-list.js'
 import { runAttachedStart, runDetachedStart, type ClientStreams, type StartContext } from './exec-start.js'
 import { lookupUser } from './user-lookup.js'
@@ -88,6 +87,7 @@ export class ExecService {
     const running = restored.filter((record) => record.running)
     await removeStaleFifos(this.stateDir, new Set(running.map((record) => record.id)))
     for (const record of running) void adoptExec(this.recovery(), record)
+    void this.pruneRestored(new Set(restored.map((record) => record.config.containerId)))
     this.gc.start()
     void watchContainers(this.client, this.watcher.signal, {
       onEvent: (event) => this.tasks.apply(event),
@@ -291,9 +291,26 @@ export class ExecService {
     if (!this.persistence || this.closed) return
     try {
       if (change === 'deleted') this.persistence.delete(record.id)
-      else this.persistence.save(snapshotOf(record))
+      // A deleted record still reports its exit, which must not store it again.
+      else if (this.store.get(record.id) === record) this.persistence.save(snapshotOf(record))
     } catch (err) {
       this.onError(err, { operation: 'store an exec record', execId: record.id, containerId: record.config.containerId })
+    }
+  }
+
+  /**
+   * Applies to restored records what the events missed while no dexec ran: the records of a
+   * removed container go, and so do the never started execs of a stopped one.
+   */
+  private async pruneRestored(containerIds: Set<string>): Promise<void> {
+    for (const containerId of containerIds) {
+      try {
+        const view = await viewContainer(this.tasks, await this.client.getContainer(containerId))
+        if (view.status !== 'running' && view.status !== 'paused') this.onContainerStopped(containerId)
+      } catch (err) {
+        if (isContainerdError(err, 'NOT_FOUND')) this.store.deleteContainer(containerId)
+        else this.onError(err, { operation: 'check the container of restored execs', containerId })
+      }
     }
   }
 
@@ -371,20 +388,6 @@ export class ExecService {
         extra,
       }),
     )
-  }
-}
-
-/**
- * Removes the FIFO directories that a previous dexec left in the state
- * directory, so that crashes do not make it grow. The directories of the
- * execs in `keep` stay, because their adoption reads the FIFOs again.
- * NOTE: the state directory must not be shared by two dexec instances.
- */
-async function removeStaleFifos(stateDir: string, keep: ReadonlySet<string>): Promise<void> {
-  for (const entry of await readdir(stateDir, { withFileTypes: true })) {
-    if (entry.isDirectory() && !keep.has(entry.name)) {
-      await rm(join(stateDir, entry.name), { recursive: true, force: true })
-    }
   }
 }
 
