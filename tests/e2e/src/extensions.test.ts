@@ -177,6 +177,16 @@ describe('e2e, durable exec records', () => {
     expect(dies.map((e) => e.Actor.Attributes.exitCode)).toEqual(['0'])
   })
 
+  it('keeps the deadline of an adopted exec', async () => {
+    const started = Date.now()
+    const id = await startDetached(['sleep', '300'], { Timeout: 3 })
+    await stack.restartDexec()
+    const inspect = (await untilExited(id, 15_000)) as unknown as ListedExec
+    expect(inspect.ExitCode).toBe(143)
+    expect(inspect.TimedOut).toBe(true)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000)
+  })
+
   it('drains the output of an adopted exec', async () => {
     // 3 s of lines across the restart, then 10 MB, far more than a pipe buffers.
     const script = 'i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); usleep 10000; done; ' +
