@@ -2,10 +2,10 @@ import { constants } from 'node:os'
 
 import type { ExecRecord } from '@dexec/exec-store'
 
-// The longest delay that setTimeout takes: 2^31 - 1 ms, about 24.8 days.
+// The maximum delay that setTimeout accepts: 2^31 - 1 ms, about 24.8 days.
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-/** What armDeadline needs: the record, its limits and a way to signal its process. */
+/** Options of armDeadline: the record, its limits and the function that signals its process. */
 export interface DeadlineOptions {
   record: ExecRecord
   /** Time left until the deadline, in ms; at most 0 means it has passed. */

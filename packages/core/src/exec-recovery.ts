@@ -8,7 +8,7 @@ import type { ExecRecord } from '@dexec/exec-store'
 import { armDeadline, remainingMsOf } from './deadline.js'
 import { exitAfterWaitFailure, exitAttributes, waitForExit } from './exec-start.js'
 
-/** What adoption and reconciliation need from their ExecService. */
+/** The parts of an ExecService that adoption and reconciliation use. */
 export interface RecoveryContext {
   client: ContainerdClient
   /** Directory of the FIFOs of running execs. */
@@ -21,14 +21,14 @@ export interface RecoveryContext {
 }
 
 /**
- * Exit code recorded when containerd no longer knows a process whose exit nobody saw. 128 is
- * what Docker records for a process whose exit status it cannot tell.
+ * Exit code recorded when containerd no longer has a process whose exit dexec did not record.
+ * It is the code that dexec also records when Tasks.Wait fails for good.
  */
 export const LOST_EXIT_CODE = 128
 
 /**
- * Follows an exec that a previous dexec started and left running: asks containerd for its
- * process, waits for its exit if it still runs, then records the exit, emits exec_die and
+ * Follows an exec that a previous dexec started and left running: reads its process from
+ * containerd, waits for its exit if it still runs, then records the exit, emits exec_die and
  * deletes the process. Meanwhile its output FIFOs are read and the bytes dropped, so that the
  * process does not block on a full pipe.
  */
@@ -52,7 +52,7 @@ async function followAdopted(context: RecoveryContext, record: ExecRecord): Prom
   } catch (err) {
     if (!isContainerdError(err, 'NOT_FOUND')) context.reportError(err, 'read the process of an adopted exec', record)
     // NOTE: the process (or its whole task) is gone from containerd and took its exit status
-    // with it, so the real exit code is unknown and LOST_EXIT_CODE stands in for it.
+    // with it, so the real exit code is unknown and LOST_EXIT_CODE is recorded in its place.
     await completeExit(context, record, LOST_EXIT_CODE)
     return
   }
@@ -78,7 +78,7 @@ async function followAdopted(context: RecoveryContext, record: ExecRecord): Prom
 /**
  * Completes the running execs whose exit containerd reported while dexec was not listening,
  * for example during a containerd restart. Execs that still run, or whose process containerd
- * no longer knows, are left to the Wait of their start, which records them.
+ * no longer has, are left to the Wait of their start, which records them.
  */
 export async function reconcileRunning(context: RecoveryContext, records: Iterable<ExecRecord>): Promise<void> {
   const running = [...records].filter((record) => record.running && record.pid !== 0)

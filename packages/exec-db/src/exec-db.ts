@@ -22,7 +22,8 @@ const MIGRATIONS: Record<number, string> = {
 
 /**
  * Exec records in one SQLite file (WAL mode, synchronous=NORMAL). Each save or delete is its
- * own transaction, so a crash loses at most the last change, never part of one.
+ * own transaction, so a crash never leaves part of a change. A power loss can undo the last
+ * committed changes, because NORMAL does not sync the WAL on each commit.
  */
 export class ExecDb implements ExecPersistence {
   readonly path: string

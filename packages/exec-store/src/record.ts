@@ -126,7 +126,7 @@ export class ExecRecord {
     return this.#startError
   }
 
-  /** True once the process ran past its deadline and was sent the stop signal. */
+  /** True once the process ran past its deadline and was sent SIGTERM. */
   get timedOut(): boolean {
     return this.#timedOut
   }
