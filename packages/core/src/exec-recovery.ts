@@ -118,7 +118,7 @@ function armRecoveredDeadline(context: RecoveryContext, record: ExecRecord): () 
 }
 
 /** Calls `operation` again with a growing pause (up to 5 s) while containerd is unavailable. */
-async function retryWhileUnavailable<T>(operation: () => Promise<T>): Promise<T> {
+export async function retryWhileUnavailable<T>(operation: () => Promise<T>): Promise<T> {
   let backoffMs = 100
   for (;;) {
     try {

@@ -17,12 +17,18 @@ import {
   errNoSuchExec,
   toDexecError,
 } from './errors.js'
-import { EventBus, execEvent } from './events.js'
+import { describeCommand, EventBus, execEvent } from './events.js'
+import { matchesExecFilter, type ExecListFilter } from './exec-list.js'
+import {
+  adoptExec,
+  reconcileRunning,
+  removeStaleFifos,
+  retryWhileUnavailable,
+  type RecoveryContext,
+} from './exec-recovery.js'
+import { runAttachedStart, runDetachedStart, type ClientStreams, type StartContext } from './exec-start.js'
 import { renderContainerInspect, renderContainerSummary, renderExecInspect, type ExecInspect } from './render.js'
 import { parseSignal } from './signals.js'
-import { adoptExec, reconcileRunning, removeStaleFifos, type RecoveryContext } from './exec-recovery.js'
-import { matchesExecFilter, type ExecListFilter } from './exec-list.js'
-import { runAttachedStart, runDetachedStart, type ClientStreams, type StartContext } from './exec-start.js'
 import { lookupUser } from './user-lookup.js'
 import { Semaphore } from './semaphore.js'
 import { TaskStateCache } from './task-cache.js'
@@ -269,7 +275,6 @@ export class ExecService {
     }
   }
 
-
   private recovery(): RecoveryContext {
     return {
       client: this.client,
@@ -305,7 +310,8 @@ export class ExecService {
   private async pruneRestored(containerIds: Set<string>): Promise<void> {
     for (const containerId of containerIds) {
       try {
-        const view = await viewContainer(this.tasks, await this.client.getContainer(containerId))
+        const container = await retryWhileUnavailable(() => this.client.getContainer(containerId))
+        const view = await viewContainer(this.tasks, container)
         if (view.status !== 'running' && view.status !== 'paused') this.onContainerStopped(containerId)
       } catch (err) {
         if (isContainerdError(err, 'NOT_FOUND')) this.store.deleteContainer(containerId)
@@ -389,9 +395,4 @@ export class ExecService {
       }),
     )
   }
-}
-
-/** Docker's event text for a command: entrypoint, a space, then the arguments joined by spaces. */
-export function describeCommand(cmd: readonly string[]): string {
-  return `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`
 }
