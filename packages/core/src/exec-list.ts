@@ -1,6 +1,8 @@
+import type { ContainerdClient } from '@dexec/containerd'
 import type { ExecRecord } from '@dexec/exec-store'
 
-import { DexecError } from './errors.js'
+import { resolveContainer } from './containers.js'
+import { DexecError, toDexecError } from './errors.js'
 
 /** Filters of GET /execs; each one that is set must match. */
 export interface ExecListFilter {
@@ -50,4 +52,17 @@ export function matchesExecFilter(record: ExecRecord, filter: ExecListFilter, co
   if (filter.running !== undefined && record.running !== filter.running) return false
   if (filter.since !== undefined && record.createdAt.getTime() < filter.since.getTime()) return false
   return true
+}
+
+/**
+ * Resolves the `container` filter to a full id. A container that no longer exists still
+ * matches the records whose container id equals the reference.
+ */
+export async function resolveFilterContainer(client: ContainerdClient, ref: string): Promise<string> {
+  try {
+    return (await resolveContainer(client, ref)).id
+  } catch (err) {
+    if (toDexecError(err).kind === 'NOT_FOUND') return ref
+    throw toDexecError(err)
+  }
 }

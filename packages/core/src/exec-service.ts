@@ -18,7 +18,7 @@ import {
   toDexecError,
 } from './errors.js'
 import { describeCommand, EventBus, execEvent } from './events.js'
-import { matchesExecFilter, type ExecListFilter } from './exec-list.js'
+import { matchesExecFilter, resolveFilterContainer, type ExecListFilter } from './exec-list.js'
 import {
   adoptExec,
   reconcileRunning,
@@ -232,7 +232,7 @@ export class ExecService {
 
   /** Renders the execs that match every filter, oldest first, for GET /execs. */
   async listExecs(filter: ExecListFilter = {}): Promise<ExecInspect[]> {
-    const containerId = filter.container === undefined ? undefined : await this.containerIdOf(filter.container)
+    const containerId = filter.container === undefined ? undefined : await resolveFilterContainer(this.client, filter.container)
     const records = [...this.store.values()].filter((record) => matchesExecFilter(record, filter, containerId))
     return records.map(renderExecInspect)
   }
@@ -281,9 +281,9 @@ export class ExecService {
       stateDir: this.stateDir,
       timeoutGraceMs: this.timeoutGraceMs,
       publish: async (record, action, extra) => {
+        // A removed container leaves an event without its labels and image.
         const container = await this.client.getContainer(record.config.containerId).catch(() => null)
-        const fallback = { id: record.config.containerId, labels: {}, image: '' } as unknown as ContainerRecord
-        this.publish(record, container ?? fallback, action, extra)
+        this.publish(record, container ?? { id: record.config.containerId, labels: {}, image: '' }, action, extra)
       },
       reportError: (err, operation, record) =>
         this.onError(err, { operation, execId: record.id, containerId: record.config.containerId }),
@@ -317,16 +317,6 @@ export class ExecService {
         if (isContainerdError(err, 'NOT_FOUND')) this.store.deleteContainer(containerId)
         else this.onError(err, { operation: 'check the container of restored execs', containerId })
       }
-    }
-  }
-
-  /** Resolves a container reference; one that no longer exists matches exec records by full id. */
-  private async containerIdOf(ref: string): Promise<string> {
-    try {
-      return (await resolveContainer(this.client, ref)).id
-    } catch (err) {
-      if (toDexecError(err).kind === 'NOT_FOUND') return ref
-      throw toDexecError(err)
     }
   }
 
@@ -381,15 +371,19 @@ export class ExecService {
     return requireRunningView(this.tasks, container, container.id)
   }
 
-  private publish(record: ExecRecord, container: ContainerRecord, action: string, extra?: Record<string, string>) {
-    const view = { labels: container.labels, image: container.image }
+  private publish(
+    record: ExecRecord,
+    container: Pick<ContainerRecord, 'id' | 'labels' | 'image'>,
+    action: string,
+    extra?: Record<string, string>,
+  ) {
     this.events.publish(
       execEvent({
         action,
         containerId: container.id,
         execId: record.id,
-        labels: view.labels,
-        image: view.image,
+        labels: container.labels,
+        image: container.image,
         name: container.labels['nerdctl/name'] ?? container.id,
         extra,
       }),
