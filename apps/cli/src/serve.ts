@@ -23,6 +23,10 @@ Options:
                             before they are cut (default 10)
       --exec-gc-interval n  seconds between passes of the GC of finished execs; a finished
                             exec stays inspectable for one to two intervals (default 300)
+      --exec-timeout n      seconds an exec may run when its create request sets no Timeout;
+                            at the deadline it gets SIGTERM (default 0, no deadline)
+      --exec-timeout-grace n
+                            seconds between SIGTERM and SIGKILL at an exec's deadline (default 10)
       --log-level string    log level: fatal, error, warn, info, debug, trace (default "warn")
       --audit-log string    write a JSON line at the start and at the end of each exec to
                             this file (default: no audit log)
@@ -44,6 +48,8 @@ export async function serve(argv: string[]): Promise<number> {
       'keep-on-disconnect': { type: 'boolean' },
       'exec-gc-interval': { type: 'string' },
       'shutdown-timeout': { type: 'string' },
+      'exec-timeout': { type: 'string' },
+      'exec-timeout-grace': { type: 'string' },
       'log-level': { type: 'string' },
       'audit-log': { type: 'string' },
       'audit-log-max-size': { type: 'string' },
@@ -67,6 +73,8 @@ export async function serve(argv: string[]): Promise<number> {
   if (!Number.isFinite(auditLogMaxSizeMb) || auditLogMaxSizeMb <= 0) {
     throw new Error(`invalid --audit-log-max-size ${values['audit-log-max-size']}: expected megabytes > 0`)
   }
+  const execTimeout = parseSeconds('--exec-timeout', values['exec-timeout'], 0)
+  const execTimeoutGrace = parseSeconds('--exec-timeout-grace', values['exec-timeout-grace'], 10)
   const logger = pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2))
   const server = await startServer({
     containerd: values.containerd ?? process.env.CONTAINERD_ADDRESS ?? DEFAULT_CONTAINERD,
@@ -75,6 +83,8 @@ export async function serve(argv: string[]): Promise<number> {
     stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
     killOnDisconnect: !values['keep-on-disconnect'],
     gcIntervalMs: gcSeconds * 1000,
+    execTimeoutSeconds: execTimeout,
+    execTimeoutGraceSeconds: execTimeoutGrace,
     logger,
     auditLog: values['audit-log'],
     auditLogMaxSizeMb,
@@ -86,4 +96,14 @@ export async function serve(argv: string[]): Promise<number> {
   logger.info({ graceSeconds: shutdownSeconds }, 'shutting down')
   await server.close(shutdownSeconds * 1000)
   return 0
+}
+
+/** Parses a flag of whole seconds >= 0, `fallback` when absent. */
+function parseSeconds(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback
+  const seconds = Number(text)
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(seconds)) {
+    throw new Error(`invalid ${flag} ${text}: expected a whole number of seconds >= 0`)
+  }
+  return seconds
 }

@@ -1,10 +1,12 @@
-import { chmod, rm } from 'node:fs/promises'
+import { chmod, mkdir, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { combineObservers, ContainerdClient, ExecService, isContainerdError } from '@dexec/core'
+import { ExecDb } from '@dexec/exec-db'
 import { getRequestListener } from '@hono/node-server'
 import pino, { type Logger } from 'pino'
 
@@ -20,12 +22,16 @@ export interface ServerOptions {
   namespace: string
   /** The listen address: `unix:///path/to.sock` or `tcp://127.0.0.1:PORT`. */
   host: string
-  /** Directory for the FIFOs of running execs. */
+  /** Directory for the FIFOs of running execs and the exec record database, `execs.db`. */
   stateDir: string
   /** Kill an attached process when its client goes away (default true). */
   killOnDisconnect?: boolean
   /** Interval of the GC of finished exec records, in ms (default 5 minutes). */
   gcIntervalMs?: number
+  /** Deadline of execs whose create request sets no `Timeout`, in seconds (default 0, none). */
+  execTimeoutSeconds?: number
+  /** Time between SIGTERM and SIGKILL at an exec's deadline, in seconds (default 10). */
+  execTimeoutGraceSeconds?: number
   logger?: Logger
   /** File for the audit log (JSON lines, one at the start and one at the end of each exec). */
   auditLog?: string
@@ -78,11 +84,16 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   const audit = options.auditLog
     ? new AuditLog({ path: options.auditLog, maxSizeMb: options.auditLogMaxSizeMb, logger })
     : undefined
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 })
+  const db = new ExecDb(join(options.stateDir, 'execs.db'))
   const service = new ExecService({
     client,
     stateDir: options.stateDir,
     killOnDisconnect: options.killOnDisconnect ?? true,
     gcIntervalMs: options.gcIntervalMs,
+    execTimeoutSeconds: options.execTimeoutSeconds,
+    execTimeoutGraceSeconds: options.execTimeoutGraceSeconds,
+    persistence: db,
     onError: (err, context) => {
       // containerd being away is an expected condition, logged without a stack.
       if (isContainerdError(err, 'UNAVAILABLE')) logger.warn({ ...context, reason: err.message }, `${context.operation} failed: containerd is not available`)
@@ -127,6 +138,7 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
       await audit?.close()
       service.close()
       client.close()
+      db.close()
       if (listen.kind === 'unix') await rm(listen.path, { force: true })
     },
   }

@@ -18,6 +18,7 @@ const CREATE_DEFAULTS: ExecCreateBody = {
   Env: null,
   WorkingDir: '',
   Cmd: null,
+  Timeout: 0,
 }
 
 function createError(body: string, contentType: string | undefined): string {
@@ -147,6 +148,10 @@ describe('parseJsonBody decoding', () => {
     })
   })
 
+  it('decodes a Timeout', () => {
+    expect(parseJsonBody(ExecCreateBody, '{"Timeout":30}', JSON_TYPE).Timeout).toBe(30)
+  })
+
   it('accepts bytes', () => {
     const body = new TextEncoder().encode('{"User":"é"}')
     expect(parseJsonBody(ExecCreateBody, body, JSON_TYPE).User).toBe('é')
@@ -184,6 +189,21 @@ describe('parseJsonBody errors', () => {
       doc: 'Cmd element',
       body: '{"Cmd":["ls",1]}',
       expected: `invalid JSON: json: cannot unmarshal number into ${field('Cmd')} of type string`,
+    },
+    {
+      doc: 'Timeout as string',
+      body: '{"Timeout":"5"}',
+      expected: `invalid JSON: json: cannot unmarshal string into ${field('Timeout')} of type int`,
+    },
+    {
+      doc: 'fractional Timeout',
+      body: '{"Timeout":1.5}',
+      expected: `invalid JSON: json: cannot unmarshal number 1.5 into ${field('Timeout')} of type int`,
+    },
+    {
+      doc: 'negative Timeout',
+      body: '{"Timeout":-1}',
+      expected: 'invalid JSON: Timeout must be a whole number of seconds >= 0',
     },
     {
       doc: 'Tty as string',

@@ -7,7 +7,7 @@ import type { JsonValue } from './go-json.js'
  * Go type of a body field: `bool`, `string`, `[]string`, or `*[2]uint` for a console size.
  * The console size has its own kind because its elements are range-checked.
  */
-export type GoFieldKind = 'bool' | 'string' | 'strings' | 'consoleSize'
+export type GoFieldKind = 'bool' | 'string' | 'strings' | 'consoleSize' | 'int'
 
 /** A Go struct type: its qualified name, such as `container.ExecCreateRequest`, and its fields. */
 export interface GoStructType {
@@ -34,7 +34,7 @@ interface StringSlice {
   length: number
 }
 
-type FieldValue = boolean | string | StringSlice | [number, number] | null
+type FieldValue = boolean | string | number | StringSlice | [number, number] | null
 
 /** Go type of each field kind, as type errors print it. */
 const GO_TYPE_NAMES: Readonly<Record<GoFieldKind, string>> = {
@@ -42,6 +42,7 @@ const GO_TYPE_NAMES: Readonly<Record<GoFieldKind, string>> = {
   string: 'string',
   strings: '[]string',
   consoleSize: '[2]uint',
+  int: 'int',
 }
 
 class TypeMismatch {
@@ -66,6 +67,7 @@ function foldFieldName(name: string): string {
 
 function zeroValue(kind: GoFieldKind): FieldValue {
   if (kind === 'bool') return false
+  if (kind === 'int') return 0
   if (kind === 'string') return ''
   return null
 }
@@ -74,6 +76,13 @@ function parseUint(text: string): number | null {
   if (!/^(?:0|[1-9][0-9]{0,9})$/.test(text)) return null
   const value = Number(text)
   return value <= UINT_MAX ? value : null
+}
+
+// Go's int is 64 bits wide; dexec stops at the integers that JavaScript numbers hold exactly.
+function parseGoInt(text: string): number | null {
+  if (!/^-?(?:0|[1-9][0-9]*)$/.test(text)) return null
+  const value = Number(text)
+  return Number.isSafeInteger(value) ? value : null
 }
 
 function decodeStrings(previous: FieldValue, items: JsonValue[]): StringSlice | TypeMismatch {
@@ -117,6 +126,10 @@ function decodeField(
   }
   if (kind === 'bool' && value.kind === 'bool') return value.value
   if (kind === 'string' && value.kind === 'string') return value.value
+  if (kind === 'int' && value.kind === 'number') {
+    const parsed = parseGoInt(value.text)
+    return parsed ?? new TypeMismatch(`number ${value.text}`, 'int')
+  }
   if (kind === 'strings' && value.kind === 'array') return decodeStrings(previous, value.items)
   if (kind === 'consoleSize' && value.kind === 'array') {
     return decodeConsoleSize(previous, value.items)

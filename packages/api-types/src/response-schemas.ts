@@ -42,6 +42,8 @@ export const ExecInspectResponseSchema: z.ZodType<ExecInspectResponse> = z
     ContainerID: z.string(),
     DetachKeys: z.string().meta({ description: 'The detach key bytes in base64.' }),
     Pid: z.number().int(),
+    CreatedAt: z.string().meta({ description: 'dexec extension: creation time, RFC 3339 in UTC.' }),
+    TimedOut: z.boolean().meta({ description: 'dexec extension: the exec reached its deadline.' }),
   })
   .meta({ id: 'ExecInspectResponse' })
 

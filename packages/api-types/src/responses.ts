@@ -29,6 +29,10 @@ export interface ExecInspectResponse {
   DetachKeys: string
   /** Host pid of the process, 0 before it starts and after a failed start. */
   Pid: number
+  /** dexec extension, absent from Docker: the creation time in RFC 3339 (UTC, milliseconds). */
+  CreatedAt: string
+  /** dexec extension, absent from Docker: true once the exec ran past its `Timeout`. */
+  TimedOut: boolean
 }
 
 /** Reply of `POST /containers/{id}/exec`. */

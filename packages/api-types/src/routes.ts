@@ -188,7 +188,49 @@ export const API_ROUTES: readonly ApiRoute[] = [
     pathParams: execId,
     responses: { 200: json('The exec.', ExecInspectResponseSchema), 404: NO_SUCH_EXEC },
   },
-  // POST /exec/{id}/kill and GET /execs take one entry each here once the server serves them.
+  {
+    method: 'post',
+    path: '/exec/{id}/kill',
+    operationId: 'ExecKill',
+    summary: "dexec extension: send a signal to a running exec's process.",
+    versioned: true,
+    pathParams: execId,
+    query: z.object({
+      signal: z
+        .string()
+        .optional()
+        .meta({ description: 'Signal name with or without `SIG`, or its number; SIGKILL when absent.' }),
+    }),
+    responses: {
+      204: { description: 'The signal was sent.' },
+      400: error('Unknown signal.'),
+      404: NO_SUCH_EXEC,
+      409: error('The exec is not running.'),
+      500: SERVER_ERROR,
+      503: UNAVAILABLE,
+    },
+  },
+  {
+    method: 'get',
+    path: '/execs',
+    operationId: 'ExecList',
+    summary: 'dexec extension: list exec records, oldest first.',
+    versioned: true,
+    query: z.object({
+      container: z.string().optional().meta({ description: 'Container id, unique id prefix, or name.' }),
+      running: z.enum(['true', 'false']).optional().meta({ description: 'Only running, or only not running execs.' }),
+      since: z
+        .string()
+        .optional()
+        .meta({ description: 'Created at or after this time: Unix seconds or RFC 3339.' }),
+    }),
+    responses: {
+      200: json('The exec records.', z.array(ExecInspectResponseSchema)),
+      400: error('Invalid filter value.'),
+      404: error('No such container.'),
+      503: UNAVAILABLE,
+    },
+  },
   {
     method: 'get',
     path: '/events',

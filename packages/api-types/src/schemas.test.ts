@@ -16,6 +16,7 @@ describe('ExecCreateBody', () => {
       Env: null,
       WorkingDir: '',
       Cmd: null,
+      Timeout: 0,
     })
   })
 

@@ -20,11 +20,20 @@ const consoleSizeField = z
   .nullish()
   .transform(toConsoleSize)
 
+// A deadline in whole seconds; the Go decoder already rejected what is not an integer.
+const secondsField = z
+  .number()
+  .int()
+  .min(0, { message: 'Timeout must be a whole number of seconds >= 0' })
+  .nullish()
+  .transform((value) => value ?? 0)
+
 const FIELD_SCHEMAS = {
   bool: boolField,
   string: stringField,
   strings: stringsField,
   consoleSize: consoleSizeField,
+  int: secondsField,
 } as const
 
 type FieldSchemas = typeof FIELD_SCHEMAS
@@ -53,7 +62,8 @@ function defineGoStruct<Fields extends Record<string, GoFieldKind>>(
 
 /**
  * Body of `POST /containers/{id}/exec`. Unknown keys are dropped; `Cmd` is optional here
- * because dockerd checks it after decoding (400 `No exec command specified`).
+ * because dockerd checks it after decoding (400 `No exec command specified`). `Timeout` is a
+ * dexec extension that dockerd drops as an unknown key.
  */
 export const ExecCreateBody = defineGoStruct('container.ExecCreateRequest', {
   User: 'string',
@@ -67,6 +77,7 @@ export const ExecCreateBody = defineGoStruct('container.ExecCreateRequest', {
   Env: 'strings',
   WorkingDir: 'string',
   Cmd: 'strings',
+  Timeout: 'int',
 })
 
 /** Exec create body with every default filled in. */

@@ -80,6 +80,19 @@ export async function createFifoSet(options: FifoSetOptions): Promise<FifoSet> {
   }
 }
 
+/**
+ * Opens the read ends of the stdout and stderr FIFOs that an earlier process of this program
+ * created for exec `id`, so that the shim can keep writing into them. Missing FIFOs stay null.
+ */
+export async function reopenFifoSet(options: { directory: string; id: string }): Promise<FifoSet> {
+  const directory = join(options.directory, options.id)
+  const paths = { stdin: '', stdout: join(directory, 'stdout'), stderr: join(directory, 'stderr') }
+  const stdout = await openReadEnd(paths.stdout).catch(() => null)
+  const stderr = await openReadEnd(paths.stderr).catch(() => null)
+  for (const stream of [stdout, stderr]) stream?.on('error', () => {})
+  return new OpenFifoSet(directory, paths, null, stdout, stderr)
+}
+
 class OpenFifoSet implements FifoSet {
   private closing: Promise<void> | undefined
 

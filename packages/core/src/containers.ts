@@ -5,7 +5,13 @@ import {
   type ProcessState,
 } from '@dexec/containerd'
 
-import { DexecError, errAmbiguousContainer, errNoSuchContainer } from './errors.js'
+import {
+  DexecError,
+  errAmbiguousContainer,
+  errContainerNotRunning,
+  errContainerPaused,
+  errNoSuchContainer,
+} from './errors.js'
 import type { TaskStateCache } from './task-cache.js'
 
 /** Labels that carry a container's name, as other containerd clients set them. */
@@ -62,6 +68,18 @@ export async function viewContainer(tasks: TaskStateCache, record: ContainerReco
     throw new DexecError('SYSTEM', `failed to read the state of container ${record.id}: containerd reports it unknown`)
   }
   return { id: record.id, name: containerName(record), record, task, status: statusOf(task) }
+}
+
+/** Returns the view of a running container; `pausedRef` is the name its paused error uses. */
+export async function requireRunningView(
+  tasks: TaskStateCache,
+  container: ContainerRecord,
+  pausedRef: string,
+): Promise<ContainerView> {
+  const view = await viewContainer(tasks, container)
+  if (view.status === 'paused') throw errContainerPaused(pausedRef)
+  if (view.status !== 'running') throw errContainerNotRunning(view.id)
+  return view
 }
 
 function statusOf(task: ProcessState | null): ContainerStatus {

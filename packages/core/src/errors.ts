@@ -47,6 +47,8 @@ export const errNoCommand = () => new DexecError('INVALID_PARAMETER', 'No exec c
 
 export const errExecNotStarted = () => new DexecError('INVALID_PARAMETER', 'exec process is not started')
 
+export const errExecNotRunning = (id: string) => new DexecError('CONFLICT', `exec ${id} is not running`)
+
 export const errExecSessionTimeout = () =>
   new DexecError('SYSTEM', 'timeout waiting for exec session ready')
 

@@ -102,3 +102,8 @@ function sortKeys(record: Record<string, string>): Record<string, string> {
   }
   return Object.fromEntries(Object.entries(record).sort(byKey))
 }
+
+/** Docker's event text for a command: entrypoint, a space, then the arguments joined by spaces. */
+export function describeCommand(cmd: readonly string[]): string {
+  return `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`
+}

@@ -1,81 +1,42 @@
-import { mkdir, readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir } from 'node:fs/promises'
 
 import { isContainerdError, type ContainerdClient, type ContainerRecord } from '@dexec/containerd'
-import { ExecStore, type ExecRecord } from '@dexec/exec-store'
+import { ExecStore, snapshotOf, type ExecChange, type ExecPersistence, type ExecRecord } from '@dexec/exec-store'
 import { TwoPhaseGc } from '@dexec/gc'
 import { parseDetachKeys } from '@dexec/stream'
 
-import { resolveContainer, viewContainer, type ContainerView } from './containers.js'
+import { requireRunningView, resolveContainer, viewContainer, type ContainerView } from './containers.js'
 import { buildExecEnv } from './env.js'
 import {
   DexecError,
-  errContainerNotRunning,
-  errContainerPaused,
   errExecNotStarted,
+  errExecNotRunning,
   errExecSessionTimeout,
   errNoCommand,
   errNoSuchContainer,
   errNoSuchExec,
   toDexecError,
 } from './errors.js'
-import { EventBus, execEvent } from './events.js'
-import { renderContainerInspect, renderContainerSummary, renderExecInspect, type ExecInspect } from './render.js'
+import { describeCommand, EventBus, execEvent } from './events.js'
+import { matchesExecFilter, resolveFilterContainer, type ExecListFilter } from './exec-list.js'
+import {
+  adoptExec,
+  reconcileRunning,
+  removeStaleFifos,
+  retryWhileUnavailable,
+  type RecoveryContext,
+} from './exec-recovery.js'
 import { runAttachedStart, runDetachedStart, type ClientStreams, type StartContext } from './exec-start.js'
 import type { ExecObserver } from './observer.js'
+import { renderContainerInspect, renderContainerSummary, renderExecInspect, type ExecInspect } from './render.js'
+import { parseSignal } from './signals.js'
 import { lookupUser } from './user-lookup.js'
 import { Semaphore } from './semaphore.js'
 import { TaskStateCache } from './task-cache.js'
 import { watchContainers } from './watch.js'
+import type { CreateExecRequest, ExecServiceOptions, PreparedStart, StartExecRequest } from './exec-types.js'
 
-/** The decoded Engine API body of an exec create request. */
-export interface CreateExecRequest {
-  Cmd: string[] | null
-  Env: string[] | null
-  User: string
-  WorkingDir: string
-  Tty: boolean
-  AttachStdin: boolean
-  AttachStdout: boolean
-  AttachStderr: boolean
-  Privileged: boolean
-  DetachKeys: string
-  ConsoleSize: [number, number] | null
-}
-
-/** A start whose checks passed, ready for startAttached. */
-export type PreparedStart = StartContext
-
-/** Options of a start: the Engine API body, decoded. */
-export interface StartExecRequest {
-  Tty: boolean
-  ConsoleSize: [number, number] | null
-}
-
-/** Options of an ExecService. */
-export interface ExecServiceOptions {
-  client: ContainerdClient
-  /** Directory for the FIFOs of running execs; created if missing. */
-  stateDir: string
-  /** Kill an attached process with SIGKILL when its client goes away (default true). */
-  killOnDisconnect?: boolean
-  /** Interval of the two-phase GC of finished exec records, in ms (default 5 minutes). */
-  gcIntervalMs?: number
-  /**
-   * How many execs of one container are created and started in containerd at
-   * the same time (default 4); more wait their turn. The runc shim of
-   * containerd 1.6 stalls for tens of seconds when many short execs start at
-   * once.
-   */
-  maxConcurrentStarts?: number
-  /** Delete execs that were created but never started after this many ms (default: never). */
-  maxIdleMs?: number
-  events?: EventBus
-  /** Receives failures that cannot be returned to a caller, such as a lost event stream. */
-  onError?: (err: unknown, context: { operation: string; execId?: string; containerId?: string }) => void
-  /** Receives record changes, stream byte counts, GC passes and containerd reconnects. */
-  observer?: ExecObserver
-}
+export type { CreateExecRequest, ExecServiceOptions, PreparedStart, StartExecRequest } from './exec-types.js'
 
 const SESSION_READY_TIMEOUT_MS = 10_000
 
@@ -86,9 +47,7 @@ const SESSION_READY_TIMEOUT_MS = 10_000
  */
 export class ExecService {
   readonly events: EventBus
-  readonly store = new ExecStore({
-    onChange: (record, change) => this.observer?.execChanged?.(record, change),
-  })
+  readonly store: ExecStore
   private readonly client: ContainerdClient
   private readonly stateDir: string
   private readonly killOnDisconnect: boolean
@@ -98,9 +57,13 @@ export class ExecService {
   private readonly startSlots = new Map<string, Semaphore>()
   private readonly maxConcurrentStarts: number
   private shuttingDown = false
+  private closed = false
   private readonly onError: NonNullable<ExecServiceOptions['onError']>
   private readonly watcher = new AbortController()
   private readonly observer: ExecObserver | undefined
+  private readonly execTimeoutSeconds: number
+  private readonly timeoutGraceMs: number
+  private readonly persistence: ExecPersistence | undefined
 
   constructor(options: ExecServiceOptions) {
     this.client = options.client
@@ -111,6 +74,15 @@ export class ExecService {
     this.observer = options.observer
     this.tasks = new TaskStateCache(this.client)
     this.maxConcurrentStarts = options.maxConcurrentStarts ?? 4
+    this.execTimeoutSeconds = options.execTimeoutSeconds ?? 0
+    this.timeoutGraceMs = (options.execTimeoutGraceSeconds ?? 10) * 1000
+    this.persistence = options.persistence
+    this.store = new ExecStore({
+      onChange: (record, change) => {
+        this.persist(record, change)
+        this.observer?.execChanged?.(record, change)
+      },
+    })
     this.gc = new TwoPhaseGc({
       store: this.store,
       intervalMs: options.gcIntervalMs ?? 300_000,
@@ -120,14 +92,22 @@ export class ExecService {
     })
   }
 
-  /** Prepares the state directory and starts the GC. */
+  /**
+   * Prepares the state directory, restores the stored records, adopts the execs that were
+   * running and starts the GC and the event watch.
+   */
   async open(): Promise<void> {
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 })
-    await removeStaleFifos(this.stateDir)
+    const restored = (this.persistence?.loadAll() ?? []).map((snapshot) => this.store.restore(snapshot))
+    const running = restored.filter((record) => record.running)
+    await removeStaleFifos(this.stateDir, new Set(running.map((record) => record.id)))
+    for (const record of running) void adoptExec(this.recovery(), record)
+    void this.pruneRestored(new Set(restored.map((record) => record.config.containerId)))
     this.gc.start()
     void watchContainers(this.client, this.watcher.signal, {
       onEvent: (event) => this.tasks.apply(event),
       onSubscribed: (up) => this.tasks.setTrusted(up),
+      onReconnect: () => void reconcileRunning(this.recovery(), this.store.values()),
       onContainerStopped: (id) => this.onContainerStopped(id),
       onContainerDeleted: (id) => this.store.deleteContainer(id),
       onError: (err) => this.onError(err, { operation: 'watch containerd events' }),
@@ -142,6 +122,7 @@ export class ExecService {
 
   /** Stops the GC and the event watch. Running execs are left to finish on their own. */
   close(): void {
+    this.closed = true
     this.gc.stop()
     this.watcher.abort()
   }
@@ -178,6 +159,7 @@ export class ExecService {
       privileged: request.Privileged,
       detachKeys,
       consoleSize: request.ConsoleSize,
+      timeoutSeconds: request.Timeout || this.execTimeoutSeconds,
     })
     this.publish(record, view.record, `exec_create: ${describeCommand(request.Cmd)}`)
     return record.id
@@ -240,6 +222,31 @@ export class ExecService {
     return renderExecInspect(record)
   }
 
+  /**
+   * Sends a signal (a name or number as parseSignal takes it, SIGKILL when empty) to a
+   * running exec's process. Throws NOT_FOUND for an unknown exec, CONFLICT when it does not run.
+   */
+  async killExec(execId: string, signal?: string): Promise<void> {
+    const record = this.store.get(execId)
+    if (!record) throw errNoSuchExec(execId)
+    const number = parseSignal(signal)
+    if (!record.running || record.pid === 0) throw errExecNotRunning(execId)
+    try {
+      await this.client.killProcess(record.config.containerId, record.id, number)
+    } catch (err) {
+      // The process exited between the check and the kill.
+      if (isContainerdError(err, 'NOT_FOUND')) throw errExecNotRunning(execId)
+      throw toDexecError(err)
+    }
+  }
+
+  /** Renders the execs that match every filter, oldest first, for GET /execs. */
+  async listExecs(filter: ExecListFilter = {}): Promise<ExecInspect[]> {
+    const containerId = filter.container === undefined ? undefined : await resolveFilterContainer(this.client, filter.container)
+    const records = [...this.store.values()].filter((record) => matchesExecFilter(record, filter, containerId))
+    return records.map(renderExecInspect)
+  }
+
   /** Renders a container for GET /containers/{id}/json. */
   async inspectContainer(ref: string) {
     const record = await resolveContainer(this.client, ref)
@@ -265,6 +272,7 @@ export class ExecService {
       release: () => this.store.release(record.id),
       countBytes: (direction, bytes) => this.observer?.streamBytes?.(record.id, direction, bytes),
       startSlots: this.startSlotsOf(view.id),
+      timeoutGraceMs: this.timeoutGraceMs,
       reportError: (err, operation) => {
         // A process that is already gone is the state the cleanup wanted.
         if (isContainerdError(err, 'NOT_FOUND')) return
@@ -278,6 +286,50 @@ export class ExecService {
     }
   }
 
+  private recovery(): RecoveryContext {
+    return {
+      client: this.client,
+      stateDir: this.stateDir,
+      timeoutGraceMs: this.timeoutGraceMs,
+      publish: async (record, action, extra) => {
+        // A removed container leaves an event without its labels and image.
+        const container = await this.client.getContainer(record.config.containerId).catch(() => null)
+        this.publish(record, container ?? { id: record.config.containerId, labels: {}, image: '' }, action, extra)
+      },
+      reportError: (err, operation, record) =>
+        this.onError(err, { operation, execId: record.id, containerId: record.config.containerId }),
+    }
+  }
+
+  /** Saves each change to the persistence; a failure is reported, never thrown into the exec's path. */
+  private persist(record: ExecRecord, change: ExecChange): void {
+    // After close the persistence may be closed too; the stored state stays as it was.
+    if (!this.persistence || this.closed) return
+    try {
+      if (change === 'deleted') this.persistence.delete(record.id)
+      // A deleted record still reports its exit, which must not store it again.
+      else if (this.store.get(record.id) === record) this.persistence.save(snapshotOf(record))
+    } catch (err) {
+      this.onError(err, { operation: 'store an exec record', execId: record.id, containerId: record.config.containerId })
+    }
+  }
+
+  /**
+   * Applies to restored records what the events missed while no dexec ran: the records of a
+   * removed container go, and so do the never started execs of a stopped one.
+   */
+  private async pruneRestored(containerIds: Set<string>): Promise<void> {
+    for (const containerId of containerIds) {
+      try {
+        const container = await retryWhileUnavailable(() => this.client.getContainer(containerId))
+        const view = await viewContainer(this.tasks, container)
+        if (view.status !== 'running' && view.status !== 'paused') this.onContainerStopped(containerId)
+      } catch (err) {
+        if (isContainerdError(err, 'NOT_FOUND')) this.store.deleteContainer(containerId)
+        else this.onError(err, { operation: 'check the container of restored execs', containerId })
+      }
+    }
+  }
 
   private async waitForStart(record: ExecRecord): Promise<void> {
     const deadline = Date.now() + SESSION_READY_TIMEOUT_MS
@@ -316,7 +368,7 @@ export class ExecService {
 
   private async requireRunning(ref: string): Promise<ContainerView> {
     const record = await resolveContainer(this.client, ref)
-    return this.runningView(record, ref)
+    return requireRunningView(this.tasks, record, ref)
   }
 
   private async requireContainerOf(record: ExecRecord): Promise<ContainerView> {
@@ -327,46 +379,25 @@ export class ExecService {
       if (toDexecError(err).kind === 'NOT_FOUND') throw errNoSuchContainer(record.id)
       throw toDexecError(err)
     }
-    return this.runningView(container, container.id)
+    return requireRunningView(this.tasks, container, container.id)
   }
 
-  /** Returns the view of a running container; `pausedRef` is the name its paused error uses. */
-  private async runningView(container: ContainerRecord, pausedRef: string): Promise<ContainerView> {
-    const view = await viewContainer(this.tasks, container)
-    if (view.status === 'paused') throw errContainerPaused(pausedRef)
-    if (view.status !== 'running') throw errContainerNotRunning(view.id)
-    return view
-  }
-
-  private publish(record: ExecRecord, container: ContainerRecord, action: string, extra?: Record<string, string>) {
-    const view = { labels: container.labels, image: container.image }
+  private publish(
+    record: ExecRecord,
+    container: Pick<ContainerRecord, 'id' | 'labels' | 'image'>,
+    action: string,
+    extra?: Record<string, string>,
+  ) {
     this.events.publish(
       execEvent({
         action,
         containerId: container.id,
         execId: record.id,
-        labels: view.labels,
-        image: view.image,
+        labels: container.labels,
+        image: container.image,
         name: container.labels['nerdctl/name'] ?? container.id,
         extra,
       }),
     )
   }
-}
-
-/**
- * Removes the FIFO directories that a previous dexec left in the state
- * directory, so that crashes do not make it grow. Processes still running
- * keep their open FIFOs; only the names go.
- * NOTE: the state directory must not be shared by two dexec instances.
- */
-async function removeStaleFifos(stateDir: string): Promise<void> {
-  for (const entry of await readdir(stateDir, { withFileTypes: true })) {
-    if (entry.isDirectory()) await rm(join(stateDir, entry.name), { recursive: true, force: true })
-  }
-}
-
-/** Docker's event text for a command: entrypoint, a space, then the arguments joined by spaces. */
-export function describeCommand(cmd: readonly string[]): string {
-  return `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`
 }

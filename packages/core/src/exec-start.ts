@@ -18,6 +18,7 @@ import {
 } from '@dexec/stream'
 
 import type { ContainerView } from './containers.js'
+import { armDeadline, remainingMsOf } from './deadline.js'
 import { DexecError, toDexecError } from './errors.js'
 import { buildExecProcess } from './process-spec.js'
 import { classifyStartFailure } from './start-failure.js'
@@ -52,6 +53,8 @@ export interface StartContext {
   startSlots: Semaphore
   /** Reports a cleanup failure that no caller can receive, with the exec's ids. */
   reportError(err: unknown, operation: string): void
+  /** Time between SIGTERM and SIGKILL when the exec runs past its deadline, in ms. */
+  timeoutGraceMs: number
 }
 
 interface Launched {
@@ -155,7 +158,7 @@ async function handleInterruption(context: StartContext, reason: AttachInterrupt
  * Wait again with a growing pause (up to 5 s), because across a restart of
  * containerd the shim keeps the process and, until deletion, its exit status.
  */
-async function waitForExit(client: ContainerdClient, containerId: string, execId: string): Promise<ExitStatus> {
+export async function waitForExit(client: ContainerdClient, containerId: string, execId: string): Promise<ExitStatus> {
   let backoffMs = 100
   for (;;) {
     try {
@@ -204,11 +207,13 @@ async function launch(
       return client.startProcess(view.id, record.id)
     })
     record.setPid(pid)
+    const disarm = armDeadlineOf(context)
     // Wait is called only once the process runs: containerd 1.6 blocks
     // Start calls while many Waits on created execs are outstanding. An
     // exit in between is not missed, because the process stays until
     // DeleteProcess and Wait then returns its status at once.
     const exit = waitForExit(client, view.id, record.id).catch(exitAfterWaitFailure)
+    void exit.then(disarm)
     return { fifos, exit }
   } catch (err) {
     await fifos?.close()
@@ -219,6 +224,22 @@ async function launch(
     }
     throw failStart(context, err)
   }
+}
+
+/** Arms the record's deadline, if it has one; returns the function that cancels it. */
+function armDeadlineOf(context: StartContext): () => void {
+  const { client, record } = context
+  const remainingMs = remainingMsOf(record)
+  if (remainingMs === null) return () => {}
+  return armDeadline({
+    record,
+    remainingMs,
+    graceMs: context.timeoutGraceMs,
+    kill: (signal) =>
+      client
+        .killProcess(record.config.containerId, record.id, signal)
+        .catch((err: unknown) => context.reportError(err, `send signal ${signal} to a process past its deadline`)),
+  })
 }
 
 function failStart(context: StartContext, err: unknown): DexecError {
@@ -234,7 +255,7 @@ function failStart(context: StartContext, err: unknown): DexecError {
 function recordExit(context: StartContext, status: ExitStatus): void {
   if (context.record.finish(status.code)) {
     context.release()
-    context.publish('exec_die', { exitCode: String(status.code) })
+    context.publish('exec_die', exitAttributes(context.record))
   }
 }
 
@@ -285,6 +306,13 @@ function writeStreamError(output: Writable, framing: 'raw' | 'multiplexed', mess
  * behind dexec's back, for example). 128 is the code Docker gives a start
  * failure it cannot classify.
  */
-function exitAfterWaitFailure(_err: unknown): ExitStatus {
+export function exitAfterWaitFailure(_err: unknown): ExitStatus {
   return { code: 128, exitedAt: undefined }
+}
+
+/** Returns the extra attributes of an exec_die event: the exit code, and `timedOut` when set. */
+export function exitAttributes(record: ExecRecord): Record<string, string> {
+  const attributes: Record<string, string> = { exitCode: String(record.exitCode) }
+  if (record.timedOut) attributes.timedOut = 'true'
+  return attributes
 }

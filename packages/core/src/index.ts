@@ -3,11 +3,18 @@ export { NAME_LABELS, containerName, resolveContainer, viewContainer, type Conta
 export { readContainerFile, MAX_CONTAINER_FILE_BYTES } from './container-files.js'
 export { buildExecEnv, overlayEnv, DEFAULT_PATH_ENV } from './env.js'
 export { DexecError, toDexecError, type ErrorKind } from './errors.js'
-export { EventBus, EVENT_HISTORY_BYTES, EVENT_HISTORY_SIZE, execEvent, nowNano, type DockerEvent } from './events.js'
+export {
+  describeCommand,
+  EventBus,
+  EVENT_HISTORY_BYTES,
+  EVENT_HISTORY_SIZE,
+  execEvent,
+  nowNano,
+  type DockerEvent,
+} from './events.js'
 export { matchesEventFilters, parseEventFilters, type EventFilters } from './event-filter.js'
 export {
   ExecService,
-  describeCommand,
   type CreateExecRequest,
   type ExecServiceOptions,
   type PreparedStart,
@@ -15,6 +22,9 @@ export {
 } from './exec-service.js'
 export type { ClientStreams } from './exec-start.js'
 export { combineObservers, type ExecObserver } from './observer.js'
+export { parseExecListQuery, type ExecListFilter } from './exec-list.js'
+export { LOST_EXIT_CODE } from './exec-recovery.js'
+export { DEFAULT_KILL_SIGNAL, parseSignal } from './signals.js'
 export { buildExecProcess, ALL_CAPABILITIES } from './process-spec.js'
 export type { ExecInspect } from './render.js'
 export { classifyStartFailure } from './start-failure.js'

@@ -8,6 +8,8 @@ import { renderContainerInspect, renderContainerSummary, renderExecInspect } fro
 const CONTAINER_ID = 'c'.repeat(64)
 const EXEC_ID = 'e'.repeat(64)
 
+const CREATED_AT = new Date('2026-01-02T03:04:05.678Z')
+
 function makeRecord(overrides: Partial<ExecConfig> = {}): ExecRecord {
   return new ExecStore().create(
     {
@@ -25,7 +27,7 @@ function makeRecord(overrides: Partial<ExecConfig> = {}): ExecRecord {
       consoleSize: null,
       ...overrides,
     },
-    { id: EXEC_ID },
+    { id: EXEC_ID, now: CREATED_AT },
   )
 }
 
@@ -43,6 +45,8 @@ describe('renderExecInspect', () => {
       'ContainerID',
       'DetachKeys',
       'Pid',
+      'CreatedAt',
+      'TimedOut',
     ])
   })
 
@@ -75,7 +79,16 @@ describe('renderExecInspect', () => {
       ContainerID: CONTAINER_ID,
       DetachKeys: '',
       Pid: 0,
+      CreatedAt: CREATED_AT.toISOString(),
+      TimedOut: false,
     })
+  })
+
+  it('renders a timed-out exec', () => {
+    const record = makeRecord()
+    record.start()
+    record.markTimedOut()
+    expect(renderExecInspect(record).TimedOut).toBe(true)
   })
 
   it('omits an empty user', () => {
@@ -164,13 +177,14 @@ describe('renderExecInspect', () => {
     expect(renderExecInspect(record).CanRemove).toBe(true)
   })
 
-  it('serializes like Docker', () => {
+  it('serializes like Docker, then the extensions', () => {
     const record = makeRecord({ cmd: ['ls'], detachKeys: Buffer.from([16, 17]) })
     expect(JSON.stringify(renderExecInspect(record))).toBe(
       `{"ID":"${EXEC_ID}","Running":false,"ExitCode":null,` +
         '"ProcessConfig":{"tty":false,"entrypoint":"ls","arguments":[],"privileged":false},' +
         '"OpenStdin":false,"OpenStderr":true,"OpenStdout":true,"CanRemove":false,' +
-        `"ContainerID":"${CONTAINER_ID}","DetachKeys":"EBE=","Pid":0}`,
+        `"ContainerID":"${CONTAINER_ID}","DetachKeys":"EBE=","Pid":0,` +
+        `"CreatedAt":"2026-01-02T03:04:05.678Z","TimedOut":false}`,
     )
   })
 })

@@ -28,6 +28,8 @@ export function renderExecInspect(record: ExecRecord): ExecInspect {
     ContainerID: config.containerId,
     DetachKeys: config.detachKeys.toString('base64'),
     Pid: record.pid,
+    CreatedAt: record.createdAt.toISOString(),
+    TimedOut: record.timedOut,
   }
 }
 

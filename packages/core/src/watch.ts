@@ -8,6 +8,12 @@ export interface ContainerWatchHandlers {
   onEvent(event: ContainerdEvent): void
   /** The stream was opened (true) or lost (false). */
   onSubscribed(up: boolean): void
+  /**
+   * A subscription is being opened after a failed one, so events may have been missed.
+   * containerd does not confirm a subscription, so this runs before each retry of an outage,
+   * and the last call is the one after which the stream stayed up.
+   */
+  onReconnect(): void
   /** The init process of a container exited. */
   onContainerStopped(containerId: string): void
   onContainerDeleted(containerId: string): void
@@ -41,8 +47,8 @@ const RECONNECT_CONFIRM_MS = 1_000
  * aborts, subscribing again with a growing pause (up to 5 s) whenever the
  * stream fails, for example while containerd restarts.
  * TODO: a container stopped or deleted while the stream is down is not
- * noticed until its next event. Running execs are not affected, because
- * their Wait is called again after the restart.
+ * noticed until its next event. Running execs are reconciled through
+ * onReconnect, and their Wait is called again after the restart.
  */
 export async function watchContainers(
   client: ContainerdClient,
@@ -59,6 +65,7 @@ export async function watchContainers(
   }
   while (!signal.aborted) {
     try {
+      if (failing) handlers.onReconnect()
       handlers.onSubscribed(true)
       if (failing) confirmTimer = setTimeout(confirmReconnect, RECONNECT_CONFIRM_MS)
       for await (const event of client.subscribe(TOPICS, signal)) {

@@ -304,6 +304,32 @@ describe('ExecRecord.markDetached', () => {
   })
 })
 
+describe('ExecRecord.markTimedOut', () => {
+  it('marks a running exec', () => {
+    const changes: string[] = []
+    const record = new ExecRecord(ID, makeConfig(), { onChange: (_record, change) => changes.push(change) })
+    record.start()
+    expect(record.markTimedOut()).toBe(true)
+    expect(record.timedOut).toBe(true)
+    expect(changes).toEqual(['started', 'timed-out'])
+  })
+
+  it('ignores a second mark', () => {
+    const record = runningRecord()
+    record.markTimedOut()
+    expect(record.markTimedOut()).toBe(false)
+  })
+
+  it('ignores created and exited execs', () => {
+    const created = makeRecord()
+    const exited = runningRecord()
+    exited.finish(0)
+    expect(created.markTimedOut()).toBe(false)
+    expect(exited.markTimedOut()).toBe(false)
+    expect(exited.timedOut).toBe(false)
+  })
+})
+
 describe('ExecRecord onChange', () => {
   it('reports each change once', () => {
     const changes: ExecRecordChange[] = []

@@ -21,13 +21,27 @@ export interface ExecConfig {
   detachKeys: Buffer
   /** Console size as `[height, width]`, or `null` when none was given. */
   consoleSize: [number, number] | null
+  /** Seconds the process may run before it is stopped; 0 or absent for no deadline. */
+  timeoutSeconds?: number
 }
 
 /** Lifecycle state of an exec: it can be started once and ends exited. */
 export type ExecStatus = 'created' | 'running' | 'exited'
 
 /** State changes that a record reports through its `onChange` callback. */
-export type ExecRecordChange = 'started' | 'pid' | 'exited' | 'start-failed' | 'detached'
+export type ExecRecordChange = 'started' | 'pid' | 'exited' | 'start-failed' | 'detached' | 'timed-out'
+
+/** The mutable state of a record, as a snapshot stores it. */
+export interface ExecRecordState {
+  status: ExecStatus
+  exitCode: number | null
+  pid: number
+  startedAt: Date | undefined
+  finishedAt: Date | undefined
+  detached: boolean
+  startError: string | undefined
+  timedOut: boolean
+}
 
 /** Options of the {@link ExecRecord} constructor. */
 export interface ExecRecordOptions {
@@ -58,6 +72,7 @@ export class ExecRecord {
   #finishedAt: Date | undefined
   #detached = false
   #startError: string | undefined
+  #timedOut = false
   readonly #onChange: ExecRecordOptions['onChange']
 
   constructor(id: string, config: ExecConfig, options: ExecRecordOptions = {}) {
@@ -109,6 +124,11 @@ export class ExecRecord {
   /** Error text of a failed start, or `undefined` when the start did not fail. */
   get startError(): string | undefined {
     return this.#startError
+  }
+
+  /** True once the process ran past its deadline and was sent SIGTERM. */
+  get timedOut(): boolean {
+    return this.#timedOut
   }
 
   /** Executable path, `Cmd[0]` (the `ProcessConfig.entrypoint` of an inspect). */
@@ -214,6 +234,36 @@ export class ExecRecord {
     this.#detached = true
     this.#notify('detached')
     return true
+  }
+
+  /**
+   * Records that the process ran past its deadline. Returns false and changes nothing when
+   * the exec is not running or was marked already.
+   */
+  markTimedOut(): boolean {
+    if (this.#status !== 'running' || this.#timedOut) {
+      return false
+    }
+
+    this.#timedOut = true
+    this.#notify('timed-out')
+    return true
+  }
+
+  /**
+   * Sets the state that a snapshot carries, for a record rebuilt after a restart. Called
+   * once, right after construction, and it reports no change.
+   */
+  restoreState(state: ExecRecordState): void {
+    if (state.exitCode !== null) this.#checkExitCode(state.exitCode)
+    this.#status = state.status
+    this.#exitCode = state.exitCode
+    this.#pid = state.pid
+    this.#startedAt = state.startedAt
+    this.#finishedAt = state.finishedAt
+    this.#detached = state.detached
+    this.#startError = state.startError
+    this.#timedOut = state.timedOut
   }
 
   #exit(exitCode: number, now: Date): void {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { ExecIdGenerationError, ExecIdInUseError, ExecNotFoundError } from './errors.js'
 import { ExecRecord } from './record.js'
 import type { ExecConfig, ExecRecordChange, ExecStatus } from './record.js'
+import type { ExecSnapshot } from './snapshot.js'
 
 /** Changes reported by {@link ExecStore}: those of its records plus its own index updates. */
 export type ExecChange = ExecRecordChange | 'created' | 'released' | 'deleted'
@@ -76,6 +77,29 @@ export class ExecStore {
     this.#records.set(id, record)
     this.#list(record)
     this.#onChange?.(record, 'created')
+    return record
+  }
+
+  /**
+   * Stores a record rebuilt from a snapshot, listed under its container unless it has exited.
+   * Reports no change, because the record is already stored where the snapshot came from.
+   * Throws `ExecIdInUseError` when the ID is stored already.
+   */
+  restore(snapshot: ExecSnapshot): ExecRecord {
+    if (this.#records.has(snapshot.id)) {
+      throw new ExecIdInUseError(snapshot.id)
+    }
+
+    const record = new ExecRecord(snapshot.id, snapshot.config, {
+      createdAt: snapshot.createdAt,
+      onChange: (changed, change) => this.#handleRecordChange(changed, change),
+    })
+    record.restoreState(snapshot)
+    this.#records.set(record.id, record)
+    if (record.status !== 'exited') {
+      this.#list(record)
+    }
+
     return record
   }
 

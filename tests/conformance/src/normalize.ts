@@ -51,6 +51,8 @@ export class Normalizer {
     output = this.#hostnames(output)
     // Pid 0 stays, because it means that no process exists, which is part of the behaviour.
     output = output.replace(/"Pid":[1-9]\d*/g, '"Pid":"<pid>"')
+    // dexec adds two fields that dockerd lacks at the end of an exec inspect body.
+    output = output.replace(/,"CreatedAt":"[^"]*","TimedOut":(?:true|false)(?=\})/g, '')
     return output
   }
 

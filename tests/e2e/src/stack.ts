@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -21,7 +22,10 @@ export interface Stack {
   socketPath: string
   /** DOCKER_HOST for clients. */
   dockerHost: string
+  /** The current dexec process; restartDexec replaces it. */
   dexec: ChildProcess
+  /** Kills dexec with SIGKILL and starts it again with the same options and state dir. */
+  restartDexec(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -31,26 +35,35 @@ export async function startStack(options: { namespace?: string; serveArgs?: stri
   const containerd = await startContainerd()
   const demo = await createContainer(containerd, { id: 'demo', namespace })
   const socketPath = join(containerd.directory, 'dexec.sock')
-  const dexec = spawn(
-    process.execPath,
-    [
-      cliPath, 'serve',
-      '--containerd', containerd.address,
-      '--namespace', namespace,
-      '--host', `unix://${socketPath}`,
-      '--state-dir', join(containerd.directory, 'dexec'),
-      ...(options.serveArgs ?? []),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  )
-  await waitFor(() => existsSync(socketPath), { what: `dexec to listen on ${socketPath}` })
-  return {
+  const args = [
+    cliPath, 'serve',
+    '--containerd', containerd.address,
+    '--namespace', namespace,
+    '--host', `unix://${socketPath}`,
+    '--state-dir', join(containerd.directory, 'dexec'),
+    ...(options.serveArgs ?? []),
+  ]
+  const launch = async () => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] })
+    await waitFor(() => existsSync(socketPath), { what: `dexec to listen on ${socketPath}` })
+    return child
+  }
+  const stack: Stack = {
     containerd,
     demo,
     socketPath,
     dockerHost: `unix://${socketPath}`,
-    dexec,
+    dexec: await launch(),
+    restartDexec: async () => {
+      const exited = new Promise((resolve) => stack.dexec.once('exit', resolve))
+      stack.dexec.kill('SIGKILL')
+      await exited
+      // A killed dexec leaves its socket file behind.
+      await rm(socketPath, { force: true })
+      stack.dexec = await launch()
+    },
     stop: async () => {
+      const dexec = stack.dexec
       if (dexec.exitCode === null && dexec.signalCode === null) {
         const exited = new Promise((resolve) => dexec.once('exit', resolve))
         dexec.kill('SIGTERM')
@@ -59,4 +72,5 @@ export async function startStack(options: { namespace?: string; serveArgs?: stri
       await containerd.stop()
     },
   }
+  return stack
 }

@@ -7,7 +7,7 @@ import {
   RAW_STREAM_MEDIA_TYPE,
   startStreamMediaType,
 } from '@dexec/api-types'
-import { DexecError, type ExecService, type StartExecRequest } from '@dexec/core'
+import { DexecError, parseExecListQuery, type ExecService, type StartExecRequest } from '@dexec/core'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context, Hono } from 'hono'
 import type { Logger } from 'pino'
@@ -21,7 +21,7 @@ interface StartBody extends StartExecRequest {
   Detach: boolean
 }
 
-/** Registers start, resize and inspect of execs. */
+/** Registers start, resize, inspect, and the dexec extensions kill and list, of execs. */
 export function registerExecRoutes(app: Hono<AppEnv>, service: ExecService, logger: Logger): void {
   app.post('/exec/:id/start', async (c) => {
     const id = c.req.param('id')
@@ -50,6 +50,20 @@ export function registerExecRoutes(app: Hono<AppEnv>, service: ExecService, logg
   })
 
   app.get('/exec/:id/json', (c) => sendJson(c, service.inspectExec(c.req.param('id'))))
+
+  app.post('/exec/:id/kill', async (c) => {
+    await service.killExec(c.req.param('id'), c.req.query('signal'))
+    return c.body(null, 204)
+  })
+
+  app.get('/execs', async (c) => {
+    const filter = parseExecListQuery({
+      container: c.req.query('container'),
+      running: c.req.query('running'),
+      since: c.req.query('since'),
+    })
+    return sendJson(c, await service.listExecs(filter))
+  })
 }
 
 function parseResize(h: string | undefined, w: string | undefined) {
