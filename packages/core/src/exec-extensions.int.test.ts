@@ -80,6 +80,21 @@ describe('ExecService.killExec', () => {
     expect(diesOf(id).map((event) => event.Actor.Attributes.exitCode)).toEqual(['143'])
   })
 
+  it('marks the exec_die of a killed exec with killed=true', async () => {
+    const id = await startDetached('box', { Cmd: ['sleep', '300'] })
+    await service.killExec(id, 'TERM')
+    await until(() => !service.inspectExec(id).Running)
+    await sleep(200)
+    expect(diesOf(id).map((event) => event.Actor.Attributes.killed)).toEqual(['true'])
+  })
+
+  it('leaves killed out of the exec_die of an exec that ended by itself', async () => {
+    const id = await startDetached('box', { Cmd: ['true'] })
+    await until(() => !service.inspectExec(id).Running)
+    await sleep(200)
+    expect(diesOf(id)[0]?.Actor.Attributes).not.toHaveProperty('killed')
+  })
+
   it('sends SIGKILL by default', async () => {
     const id = await startDetached('box', { Cmd: ['sh', '-c', 'trap "" TERM; sleep 300'] })
     await service.killExec(id)

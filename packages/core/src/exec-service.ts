@@ -231,6 +231,8 @@ export class ExecService {
     if (!record) throw errNoSuchExec(execId)
     const number = parseSignal(signal)
     if (!record.running || record.pid === 0) throw errExecNotRunning(execId)
+    // Marked before the signal, so that an exit right after it already counts as killed.
+    record.markKilled()
     try {
       await this.client.killProcess(record.config.containerId, record.id, number)
     } catch (err) {

@@ -310,9 +310,10 @@ export function exitAfterWaitFailure(_err: unknown): ExitStatus {
   return { code: 128, exitedAt: undefined }
 }
 
-/** Returns the extra attributes of an exec_die event: the exit code, and `timedOut` when set. */
+/** Returns the extra attributes of an exec_die event: the exit code, and `timedOut` and `killed` when set. */
 export function exitAttributes(record: ExecRecord): Record<string, string> {
   const attributes: Record<string, string> = { exitCode: String(record.exitCode) }
   if (record.timedOut) attributes.timedOut = 'true'
+  if (record.killed) attributes.killed = 'true'
   return attributes
 }

@@ -330,6 +330,30 @@ describe('ExecRecord.markTimedOut', () => {
   })
 })
 
+describe('ExecRecord.markKilled', () => {
+  it('marks a running exec once', () => {
+    const changes: string[] = []
+    const record = new ExecRecord(ID, makeConfig(), { onChange: (_record, change) => changes.push(change) })
+    record.start()
+    expect([record.markKilled(), record.markKilled()]).toEqual([true, false])
+    expect(record.killed).toBe(true)
+    expect(changes).toEqual(['started', 'killed'])
+  })
+
+  it('ignores created and exited execs', () => {
+    const created = makeRecord()
+    const exited = runningRecord()
+    exited.finish(0)
+    expect([created.markKilled(), exited.markKilled()]).toEqual([false, false])
+  })
+
+  it('restores a snapshot without the field as not killed', () => {
+    const record = makeRecord()
+    record.restoreState({ status: 'exited', exitCode: 0, pid: 5, startedAt: undefined, finishedAt: undefined, detached: false, startError: undefined, timedOut: false })
+    expect(record.killed).toBe(false)
+  })
+})
+
 describe('ExecRecord onChange', () => {
   it('reports each change once', () => {
     const changes: ExecRecordChange[] = []

@@ -29,7 +29,7 @@ export interface ExecConfig {
 export type ExecStatus = 'created' | 'running' | 'exited'
 
 /** State changes that a record reports through its `onChange` callback. */
-export type ExecRecordChange = 'started' | 'pid' | 'exited' | 'start-failed' | 'detached' | 'timed-out'
+export type ExecRecordChange = 'started' | 'pid' | 'exited' | 'start-failed' | 'detached' | 'timed-out' | 'killed'
 
 /** The mutable state of a record, as a snapshot stores it. */
 export interface ExecRecordState {
@@ -41,6 +41,8 @@ export interface ExecRecordState {
   detached: boolean
   startError: string | undefined
   timedOut: boolean
+  /** True once a kill request signalled the process; absent in snapshots from before it existed. */
+  killed?: boolean
 }
 
 /** Options of the {@link ExecRecord} constructor. */
@@ -73,6 +75,7 @@ export class ExecRecord {
   #detached = false
   #startError: string | undefined
   #timedOut = false
+  #killed = false
   readonly #onChange: ExecRecordOptions['onChange']
 
   constructor(id: string, config: ExecConfig, options: ExecRecordOptions = {}) {
@@ -129,6 +132,11 @@ export class ExecRecord {
   /** True once the process ran past its deadline and was sent SIGTERM. */
   get timedOut(): boolean {
     return this.#timedOut
+  }
+
+  /** True once a kill request signalled the running process. */
+  get killed(): boolean {
+    return this.#killed
   }
 
   /** Executable path, `Cmd[0]` (the `ProcessConfig.entrypoint` of an inspect). */
@@ -251,6 +259,20 @@ export class ExecRecord {
   }
 
   /**
+   * Records that a kill request signalled the process. Returns false and changes nothing when
+   * the exec is not running or was marked already.
+   */
+  markKilled(): boolean {
+    if (this.#status !== 'running' || this.#killed) {
+      return false
+    }
+
+    this.#killed = true
+    this.#notify('killed')
+    return true
+  }
+
+  /**
    * Sets the state that a snapshot carries, for a record rebuilt after a restart. Called
    * once, right after construction, and it reports no change.
    */
@@ -264,6 +286,7 @@ export class ExecRecord {
     this.#detached = state.detached
     this.#startError = state.startError
     this.#timedOut = state.timedOut
+    this.#killed = state.killed ?? false
   }
 
   #exit(exitCode: number, now: Date): void {

@@ -41,5 +41,6 @@ export function snapshotOf(record: ExecRecord): ExecSnapshot {
     detached: record.detached,
     startError: record.startError,
     timedOut: record.timedOut,
+    killed: record.killed,
   }
 }
