@@ -1,76 +1,91 @@
-import { parseArgs } from 'node:util'
-
+import { Command } from 'commander'
 import { startServer } from '@dexec/server'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 
-const DEFAULT_CONTAINERD = '/run/containerd/containerd.sock'
-const DEFAULT_STATE_DIR = '/run/dexec'
+import { addFlags, CliError, formatHelp, useDockerHelp, type FlagSpec } from './help.js'
+import {
+  DEFAULT_CONFIG_PATH,
+  envNameOf,
+  resolveServeOptions,
+  SERVE_OPTIONS,
+  toServerOptions,
+  type ServeOption,
+} from './serve-options.js'
 
-export const serveUsage = `Usage:  dexec serve [OPTIONS]
+const CONFIG_FLAG: FlagSpec = {
+  long: 'config',
+  valueName: 'string',
+  help: `JSON config file whose keys are the flag names (default "${DEFAULT_CONFIG_PATH}" if it exists)`,
+  env: 'DEXEC_CONFIG',
+}
 
-Serve the Docker Engine exec API for the containers of one containerd namespace.
+function flagOf(option: ServeOption): FlagSpec {
+  const flag: FlagSpec = { long: option.name, help: option.help, env: envNameOf(option) }
+  if (option.short) flag.short = option.short
+  if (option.kind !== 'boolean') flag.valueName = option.valueName ?? (option.kind === 'string' ? 'string' : 'int')
+  if (option.default !== undefined) flag.default = option.default
+  return flag
+}
 
-Options:
-      --containerd string   containerd socket (default "${DEFAULT_CONTAINERD}",
-                            or $CONTAINERD_ADDRESS)
-  -n, --namespace string    containerd namespace (default "default", or $CONTAINERD_NAMESPACE)
-  -H, --host string         address to listen on: unix:///PATH or tcp://127.0.0.1:PORT
-                            (default "unix:///run/dexec.sock")
-      --state-dir string    directory for the FIFOs of running execs (default "${DEFAULT_STATE_DIR}")
-      --keep-on-disconnect  leave an attached process running when its client goes away
-                            (Docker's behaviour); by default it is killed
-      --shutdown-timeout n  seconds that attached streams get to finish on SIGINT or SIGTERM
-                            before they are cut (default 10)
-      --exec-gc-interval n  seconds between passes of the GC of finished execs; a finished
-                            exec stays inspectable for one to two intervals (default 300)
-      --log-level string    log level: fatal, error, warn, info, debug, trace (default "warn")
-  -h, --help                print this help
+const SERVE_NOTES = `A flag wins over its environment variable, which wins over the config file.
+Under systemd socket activation (LISTEN_FDS) dexec still binds --host itself.
 `
 
-/** Runs `dexec serve` until SIGINT or SIGTERM. */
-export async function serve(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      containerd: { type: 'string' },
-      namespace: { type: 'string', short: 'n' },
-      host: { type: 'string', short: 'H' },
-      'state-dir': { type: 'string' },
-      'keep-on-disconnect': { type: 'boolean' },
-      'exec-gc-interval': { type: 'string' },
-      'shutdown-timeout': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+const SERVE_HELP = {
+  usage: 'dexec serve [OPTIONS]',
+  description: 'Serve the Docker Engine exec API for the containers of one containerd namespace',
+  flags: [CONFIG_FLAG, ...SERVE_OPTIONS.map(flagOf)],
+  notes: SERVE_NOTES,
+}
+
+/** The help text of `dexec serve`, generated from the option table. */
+export const serveUsage = formatHelp(SERVE_HELP)
+
+/** Builds the `serve` command; its action stores the exit status in `result`. */
+export function serveCommand(result: { code: number }): Command {
+  const command = new Command('serve')
+  useDockerHelp(command, SERVE_HELP)
+  addFlags(command, SERVE_HELP.flags)
+  command.allowExcessArguments(false)
+  command.action(async () => {
+    // Global flags given before `serve` (--containerd, -n) count as its own.
+    result.code = await runServe(command.optsWithGlobals(), process.env)
   })
-  if (values.help) {
-    process.stdout.write(serveUsage)
-    return 0
+  return command
+}
+
+/**
+ * Runs `dexec serve` until SIGINT or SIGTERM with options from flags, the
+ * environment and the config file; resolves to the exit status.
+ */
+export async function runServe(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<number> {
+  const configPath = (flags.config as string | undefined) ?? (env.DEXEC_CONFIG || undefined)
+  const values = resolveServeOptions(SERVE_OPTIONS, { flags, env, configPath })
+  const logger = pino({ level: String(values['log-level']) }, pino.destination(2))
+  warnAboutSocketActivation(env, logger)
+  const shutdownSeconds = Number(values['shutdown-timeout'])
+  let server
+  try {
+    server = await startServer({ ...toServerOptions(SERVE_OPTIONS, values), logger })
+  } catch (err) {
+    throw new CliError(`failed to start: ${(err as Error).message}`)
   }
-  const gcSeconds = Number(values['exec-gc-interval'] ?? 300)
-  if (!Number.isInteger(gcSeconds) || gcSeconds < 1) {
-    throw new Error(`invalid --exec-gc-interval ${values['exec-gc-interval']}: expected a whole number of seconds >= 1`)
-  }
-  const shutdownSeconds = Number(values['shutdown-timeout'] ?? 10)
-  if (!Number.isFinite(shutdownSeconds) || shutdownSeconds < 0) {
-    throw new Error(`invalid --shutdown-timeout ${values['shutdown-timeout']}: expected seconds >= 0`)
-  }
-  const logger = pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2))
-  const server = await startServer({
-    containerd: values.containerd ?? process.env.CONTAINERD_ADDRESS ?? DEFAULT_CONTAINERD,
-    namespace: values.namespace ?? process.env.CONTAINERD_NAMESPACE ?? 'default',
-    host: values.host ?? 'unix:///run/dexec.sock',
-    stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
-    killOnDisconnect: !values['keep-on-disconnect'],
-    gcIntervalMs: gcSeconds * 1000,
-    logger,
-  })
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
   logger.info({ graceSeconds: shutdownSeconds }, 'shutting down')
   await server.close(shutdownSeconds * 1000)
+  logger.info('stopped')
   return 0
+}
+
+/**
+ * NOTE: systemd socket activation is not supported: the server binds --host
+ * itself. A socket unit would leave its fd unused, so this says so.
+ */
+function warnAboutSocketActivation(env: NodeJS.ProcessEnv, logger: Logger): void {
+  if (env.LISTEN_FDS && env.LISTEN_PID === String(process.pid)) {
+    logger.warn({ listenFds: env.LISTEN_FDS }, 'socket activation is not supported; binding --host instead')
+  }
 }
