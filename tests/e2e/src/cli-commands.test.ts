@@ -1,0 +1,115 @@
+import { createInterface } from 'node:readline'
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { runCli, spawnCli, startCliStack, type CliStack } from './cli.js'
+
+let stack: CliStack
+let sleeperExecId: string
+
+beforeAll(async () => {
+  stack = await startCliStack()
+  await runCli([...stack.flags, 'exec', '-d', 'demo', 'sleep', '303'])
+  const inspect = JSON.parse((await dexec(['inspect', 'demo'])).stdout) as [{ ExecIDs: string[] }]
+  sleeperExecId = inspect[0].ExecIDs[0]!
+})
+
+afterAll(async () => {
+  await stack?.stop()
+})
+
+const dexec = (args: string[]) => runCli([...stack.flags, ...args])
+
+describe('e2e, dexec ps', () => {
+  it('lists id, name, status and exec count', async () => {
+    const result = await dexec(['ps'])
+    expect(result.stdout).toBe('CONTAINER ID   NAME   STATUS   EXECS\ndemo           web    Up       1\n')
+    expect(result.code).toBe(0)
+  })
+
+  it('prints one JSON object per line', async () => {
+    const result = await dexec(['ps', '--format', 'json'])
+    expect(result.stdout).toBe('{"ID":"demo","Name":"web","Status":"Up","Execs":1}\n')
+  })
+
+  it('rejects an unknown format with 125', async () => {
+    const result = await dexec(['ps', '--format', 'yaml'])
+    expect(result.stderr).toBe('dexec: invalid value "yaml" for --format: expected "table" or "json"\n')
+    expect(result.code).toBe(125)
+  })
+
+  it('takes the address from CONTAINERD_ADDRESS', async () => {
+    const env = { CONTAINERD_ADDRESS: stack.containerd.address }
+    const result = await runCli(['ps', '--format', 'json', '--state-dir', `${stack.containerd.directory}/cli`], { env })
+    expect(result.stdout).toBe('{"ID":"demo","Name":"web","Status":"Up","Execs":1}\n')
+  })
+})
+
+describe('e2e, dexec inspect', () => {
+  it('prints a container as a Docker inspect array', async () => {
+    const result = await dexec(['inspect', 'web'])
+    expect(result.stdout.startsWith('[\n    {\n        "Id": "demo",\n')).toBe(true)
+    const [container] = JSON.parse(result.stdout) as [Record<string, any>]
+    expect(container.Name).toBe('/web')
+    expect(container.State.Running).toBe(true)
+    expect(container.ExecIDs).toEqual([sleeperExecId])
+  })
+
+  it('prints an exec process that containerd has', async () => {
+    const result = await dexec(['inspect', sleeperExecId])
+    const [exec] = JSON.parse(result.stdout) as [Record<string, unknown>]
+    expect(Object.keys(exec)).toEqual(['ID', 'Running', 'ExitCode', 'ContainerID', 'Pid'])
+    expect(exec).toMatchObject({ ID: sleeperExecId, Running: true, ExitCode: null, ContainerID: 'demo' })
+    expect(exec.Pid).toBeGreaterThan(0)
+  })
+
+  it('fails with 125 for an unknown id after printing the others', async () => {
+    const result = await dexec(['inspect', 'nosuch'])
+    expect(result.stdout).toBe('[]\n')
+    expect(result.stderr).toBe('dexec: No such object: nosuch\n')
+    expect(result.code).toBe(125)
+  })
+})
+
+describe('e2e, dexec events', () => {
+  it('streams the filtered exec events as JSON lines', async () => {
+    const events = spawnCli([...stack.flags, 'events', '--format', 'json', '--filter', 'container=web', '--filter', 'event=exec_die'])
+    const lines = createInterface({ input: events.stdout })[Symbol.asyncIterator]()
+    // containerd does not confirm a subscription, so the exec waits a moment.
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    await dexec(['exec', 'demo', 'sh', '-c', 'exit 3'])
+    const line = (await lines.next()).value as string
+    const event = JSON.parse(line) as { Action: string; Actor: { ID: string; Attributes: Record<string, string> } }
+    expect(event.Action).toBe('exec_die')
+    expect(event.Actor.ID).toBe('demo')
+    expect(Object.keys(event.Actor.Attributes)).toEqual(['execID', 'exitCode', 'name', 'nerdctl/name'])
+    expect(event.Actor.Attributes.exitCode).toBe('3')
+    expect(event.Actor.Attributes.name).toBe('web')
+    expect(line).toMatch(/"scope":"local","time":\d+,"timeNano":\d{19}}$/)
+    const exited = new Promise((resolve) => events.once('close', resolve))
+    events.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+
+  it('prints text lines in the order of the exec, and stops at --until', async () => {
+    const until = String(Math.floor(Date.now() / 1000) + 6)
+    const events = spawnCli([...stack.flags, 'events', '--until', until])
+    let output = ''
+    events.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const exited = new Promise((resolve) => events.once('close', resolve))
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    await dexec(['exec', 'demo', 'true'])
+    expect(await exited).toBe(0)
+    const actions = output.trim().split('\n').map((line) => line.split(' ')[2])
+    expect(actions).toEqual(['exec_create', 'exec_start', 'exec_die'])
+    const id = '[0-9a-f]{64}'
+    const dieLine = new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z container exec_die demo \\(execID=${id}, exitCode=0, name=web, nerdctl/name=web\\)$`)
+    expect(output.trim().split('\n')[2]).toMatch(dieLine)
+  })
+
+  it('rejects a filter without a value', async () => {
+    const result = await dexec(['events', '--filter', 'event'])
+    expect(result.stderr).toBe('dexec: invalid value "event" for --filter: expected name=value\n')
+    expect(result.code).toBe(125)
+  })
+})
