@@ -1,8 +1,13 @@
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+
+import { waitFor } from '@dexec/testkit'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { runCli, spawnCli, startCliStack, type CliStack } from './cli.js'
+import { api } from './http.js'
 
 let stack: CliStack
 let sleeperExecId: string
@@ -110,6 +115,35 @@ describe('e2e, dexec events', () => {
   it('rejects a filter without a value', async () => {
     const result = await dexec(['events', '--filter', 'event'])
     expect(result.stderr).toBe('dexec: invalid value "event" for --filter: expected name=value\n')
+    expect(result.code).toBe(125)
+  })
+})
+
+describe('e2e, dexec serve with a config file', () => {
+  it('serves on the host of the file, with the flag over the environment', async () => {
+    const directory = stack.containerd.directory
+    const socketPath = join(directory, 'from-file.sock')
+    const config = join(directory, 'dexec.json')
+    writeFileSync(config, JSON.stringify({ host: `unix://${socketPath}`, 'state-dir': join(directory, 'serve') }))
+    const env = { DEXEC_CONFIG: config, CONTAINERD_ADDRESS: stack.containerd.address, DEXEC_LOG_LEVEL: 'fatal' }
+    const server = spawnCli(['serve', '--log-level', 'info'], env)
+    let stderr = ''
+    server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    await waitFor(() => existsSync(socketPath), { what: `dexec to listen on ${socketPath}` })
+    const response = await api(socketPath, 'GET', '/containers/web/json')
+    expect(response.status).toBe(200)
+    const exited = new Promise((resolve) => server.once('close', resolve))
+    server.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    // info lines appear only because the flag beat DEXEC_LOG_LEVEL=fatal.
+    expect(stderr).toContain('"msg":"dexec is listening"')
+  })
+
+  it('exits 125 naming an invalid value of the file', async () => {
+    const config = join(stack.containerd.directory, 'bad.json')
+    writeFileSync(config, JSON.stringify({ 'exec-gc-interval': 'often' }))
+    const result = await runCli(['serve', '--config', config])
+    expect(result.stderr).toBe(`dexec: invalid value "often" for "exec-gc-interval" in ${config}: expected a number\n`)
     expect(result.code).toBe(125)
   })
 })
