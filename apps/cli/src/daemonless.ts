@@ -123,9 +123,13 @@ function isProcessAlive(pid: number): boolean {
 }
 
 /** Turns a core failure into a CliError with its message and exit status 125. */
-export function toCliError(err: unknown): CliError {
+export function toCliError(err: unknown, connection: Connection): CliError {
   if (err instanceof CliError) return err
-  return new CliError(toDexecError(err).message)
+  const error = toDexecError(err)
+  if (error.kind === 'UNAVAILABLE') {
+    return new CliError(`failed to connect to containerd at ${connection.containerd}; is it running? (${error.message})`)
+  }
+  return new CliError(error.message)
 }
 
 /** Runs a command body with an open service and closes it afterwards, whatever happens. */
@@ -142,7 +146,7 @@ export async function withService<T>(
   try {
     return await body(opened)
   } catch (err) {
-    throw toCliError(err)
+    throw toCliError(err, connection)
   } finally {
     await opened.close()
   }

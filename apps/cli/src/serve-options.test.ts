@@ -65,6 +65,17 @@ describe('resolveServeOptions', () => {
     })
   })
 
+  it('reports where each value came from', () => {
+    const path = writeConfig({ host: 'unix:///tmp/file.sock' })
+    const origins: Record<string, string> = {}
+    const flags = { logLevel: 'info' }
+    resolveServeOptions(SERVE_OPTIONS, { flags, env: { CONTAINERD_NAMESPACE: 'k8s.io' }, configPath: path }, origins)
+    expect(origins['log-level']).toBe('--log-level')
+    expect(origins.namespace).toBe('CONTAINERD_NAMESPACE')
+    expect(origins.host).toBe(`"host" in ${path}`)
+    expect(origins['state-dir']).toBe('default')
+  })
+
   it('reads containerd variables by their usual names', () => {
     const values = resolve({}, { CONTAINERD_ADDRESS: '/a.sock', CONTAINERD_NAMESPACE: 'k8s.io' })
     expect(values.containerd).toBe('/a.sock')

@@ -122,11 +122,13 @@ export function envNameOf(option: ServeOption): string {
 /**
  * Resolves every option: flag, then environment variable, then config file,
  * then default. Throws a CliError (exit status 125) naming the option and
- * the value that is invalid.
+ * the value that is invalid. `origins`, when given, receives where each
+ * value came from: the flag, the variable, the file or `default`.
  */
 export function resolveServeOptions(
   table: readonly ServeOption[],
   sources: OptionSources,
+  origins: Record<string, string> = {},
 ): Record<string, OptionValue | undefined> {
   const file = readConfigFile(table, sources.configPath)
   const resolved: Record<string, OptionValue | undefined> = {}
@@ -134,11 +136,14 @@ export function resolveServeOptions(
     const flag = sources.flags[camelCase(option.name)]
     const envName = envNameOf(option)
     const env = sources.env[envName]
-    if (flag !== undefined) resolved[option.name] = convert(option, flag, `--${option.name}`)
-    else if (env !== undefined && env !== '') resolved[option.name] = convert(option, env, envName)
-    else if (file.values[option.name] !== undefined) {
-      resolved[option.name] = convert(option, file.values[option.name], `"${option.name}" in ${file.path}`)
-    } else resolved[option.name] = option.default
+    let origin: string
+    let raw: unknown
+    if (flag !== undefined) [origin, raw] = [`--${option.name}`, flag]
+    else if (env !== undefined && env !== '') [origin, raw] = [envName, env]
+    else if (file.values[option.name] !== undefined) [origin, raw] = [`"${option.name}" in ${file.path}`, file.values[option.name]]
+    else [origin, raw] = ['default', undefined]
+    resolved[option.name] = origin === 'default' ? option.default : convert(option, raw, origin)
+    origins[option.name] = origin
   }
   return resolved
 }

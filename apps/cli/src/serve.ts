@@ -60,8 +60,10 @@ export function serveCommand(result: { code: number }): Command {
  */
 export async function runServe(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<number> {
   const configPath = (flags.config as string | undefined) ?? (env.DEXEC_CONFIG || undefined)
-  const values = resolveServeOptions(SERVE_OPTIONS, { flags, env, configPath })
+  const origins: Record<string, string> = {}
+  const values = resolveServeOptions(SERVE_OPTIONS, { flags, env, configPath }, origins)
   const logger = pino({ level: String(values['log-level']) }, pino.destination(2))
+  logger.info({ options: values, origins }, 'resolved the options')
   warnAboutSocketActivation(env, logger)
   const shutdownSeconds = Number(values['shutdown-timeout'])
   let server

@@ -48,6 +48,13 @@ describe('e2e, dexec exec', () => {
     expect(result.code).toBe(125)
   })
 
+  it('names an unreachable containerd', async () => {
+    const missing = join(stack.containerd.directory, 'missing.sock')
+    const result = await runCli(['--containerd', missing, '--state-dir', join(stack.containerd.directory, 'cli'), 'exec', 'demo', 'true'])
+    expect(result.stderr.startsWith(`dexec: failed to connect to containerd at ${missing}; is it running? (`)).toBe(true)
+    expect(result.code).toBe(125)
+  })
+
   it.each([
     { doc: 'a command that does not exist', cmd: ['nosuchcmd'], code: 127 },
     { doc: 'a file that is not executable', cmd: ['/etc/passwd'], code: 126 },
