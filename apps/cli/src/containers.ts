@@ -95,7 +95,7 @@ export async function runInspect(connection: Connection, refs: string[]): Promis
 async function inspectContainer(service: ExecService, client: ContainerdClient, ref: string) {
   try {
     const inspect = await service.inspectContainer(ref)
-    // This process's own store knows no execs, so ExecIDs come from containerd.
+    // The store of this process holds none of these execs, so ExecIDs come from containerd.
     const execIds = inspect.State.Running ? await execIdsOf(client, inspect.Id) : []
     return { ...inspect, ExecIDs: execIds.length > 0 ? execIds : null }
   } catch (err) {
@@ -107,7 +107,7 @@ async function inspectContainer(service: ExecService, client: ContainerdClient, 
 /**
  * Renders an exec process that containerd still has. NOTE: containerd does
  * not keep an exec's command, user or attach flags, so only the fields it
- * knows are rendered: ID, Running, ExitCode, ContainerID, Pid.
+ * stores are rendered: ID, Running, ExitCode, ContainerID, Pid.
  */
 async function inspectExecProcess(client: ContainerdClient, execId: string) {
   if (!/^[0-9a-f]{64}$/.test(execId)) return undefined

@@ -87,7 +87,7 @@ export async function openService(connection: Connection): Promise<DaemonlessSer
     client,
     stateDir,
     onError: (err, context) => {
-      // A command fails by itself when containerd is away, so a lost event watch adds nothing.
+      // A command fails by itself when containerd is unreachable, so a lost event watch adds nothing.
       if (context.operation === 'watch containerd events') return
       logger.warn({ err, ...context }, `${context.operation} failed`)
     },
@@ -132,7 +132,7 @@ export function toCliError(err: unknown, connection: Connection): CliError {
   return new CliError(error.message)
 }
 
-/** Runs a command body with an open service and closes it afterwards, whatever happens. */
+/** Runs a command body with an open service, and closes the service when the body returns or throws. */
 export async function withService<T>(
   connection: Connection,
   body: (opened: DaemonlessService) => Promise<T>,

@@ -112,8 +112,3 @@ export function reportFailure(err: unknown, commandName: string): number {
   process.stderr.write(`dexec: ${(err as Error)?.message ?? String(err)}\n`)
   return EXIT_DEXEC_ERROR
 }
-
-/** Tells whether an error is commander's signal that it printed the help. */
-export function isHelpDisplayed(err: unknown): boolean {
-  return (err as { code?: string })?.code === 'commander.helpDisplayed'
-}

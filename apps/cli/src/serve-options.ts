@@ -5,7 +5,7 @@ import { z } from 'zod'
 
 import { CliError } from './help.js'
 
-/** How a value is written on the command line and in the environment. */
+/** The type of an option's value, which decides how flag and environment text is converted. */
 export type OptionKind = 'string' | 'integer' | 'number' | 'boolean'
 
 type OptionValue = string | number | boolean
@@ -106,7 +106,7 @@ export const SERVE_OPTIONS: ServeOption[] = [
   },
 ]
 
-/** Where each option's value came from, highest first. */
+/** The sources of option values, in order of precedence. */
 export interface OptionSources {
   flags: Record<string, unknown>
   env: NodeJS.ProcessEnv

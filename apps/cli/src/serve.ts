@@ -83,8 +83,8 @@ export async function runServe(flags: Record<string, unknown>, env: NodeJS.Proce
 }
 
 /**
- * NOTE: systemd socket activation is not supported: the server binds --host
- * itself. A socket unit would leave its fd unused, so this says so.
+ * NOTE: systemd socket activation is not supported because the server binds
+ * --host itself. A passed socket stays unused, so dexec logs a warning.
  */
 function warnAboutSocketActivation(env: NodeJS.ProcessEnv, logger: Logger): void {
   if (env.LISTEN_FDS && env.LISTEN_PID === String(process.pid)) {
