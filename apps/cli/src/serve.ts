@@ -1,5 +1,4 @@
 import { Command } from 'commander'
-import { startServer } from '@dexec/server'
 import pino, { type Logger } from 'pino'
 
 import { addFlags, CliError, formatHelp, useDockerHelp, type FlagSpec } from './help.js'
@@ -66,6 +65,8 @@ export async function runServe(flags: Record<string, unknown>, env: NodeJS.Proce
   logger.info({ options: values, origins }, 'resolved the options')
   warnAboutSocketActivation(env, logger)
   const shutdownSeconds = Number(values['shutdown-timeout'])
+  // The server and its HTTP stack load only here, so the other commands start faster.
+  const { startServer } = await import('@dexec/server')
   let server
   try {
     server = await startServer({ ...toServerOptions(SERVE_OPTIONS, values), logger })
