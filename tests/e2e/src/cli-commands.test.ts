@@ -147,3 +147,30 @@ describe('e2e, dexec serve with a config file', () => {
     expect(result.code).toBe(125)
   })
 })
+
+describe('e2e, dexec usage', () => {
+  it('prints Docker-style help for exec', async () => {
+    const result = await runCli(['exec', '--help'])
+    const lines = result.stdout.split('\n')
+    expect(lines.slice(0, 4)).toEqual([
+      'Usage:  dexec exec [OPTIONS] CONTAINER COMMAND [ARG...]',
+      '',
+      'Run a command in a running container, without a server',
+      '',
+    ])
+    expect(lines).toContain('      --detach-keys string   Override the key sequence for detaching (default "ctrl-p,ctrl-q")')
+    expect(result.code).toBe(0)
+  })
+
+  it('rejects an unknown flag with 125', async () => {
+    const result = await runCli(['exec', '--bogus', 'demo', 'true'])
+    expect(result.stderr).toBe("dexec: unknown option '--bogus'\nSee 'dexec exec --help'.\n")
+    expect(result.code).toBe(125)
+  })
+
+  it('rejects an unknown command with 1', async () => {
+    const result = await runCli(['frob'])
+    expect(result.stderr).toBe("dexec: 'frob' is not a dexec command.\nSee 'dexec --help'.\n")
+    expect(result.code).toBe(1)
+  })
+})

@@ -120,6 +120,18 @@ describe('e2e, dexec exec -it in a pseudo-terminal', () => {
     expect(ps.stdout).toContain('sleep 302')
   })
 
+  it('detaches with keys from --detach-keys', async () => {
+    const cli = `${process.execPath} ${CLI_PATH} ${stack.flags.join(' ')} exec -it --detach-keys ctrl-x demo sh`
+    const terminal = startTerminal(`stty rows 24 cols 80; ${cli}`)
+    await terminal.waitFor(/# /)
+    terminal.type('sleep 304\r')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    terminal.type('\x18')
+    expect(await terminal.exited).toBe(0)
+    const ps = await exec(['demo', 'ps'])
+    expect(ps.stdout).toContain('sleep 304')
+  })
+
   it('returns the exit code of a terminal process', async () => {
     const cli = `${process.execPath} ${CLI_PATH} ${stack.flags.join(' ')} exec -it demo sh -c 'exit 4'`
     const terminal = startTerminal(`stty rows 24 cols 80; ${cli}`)
