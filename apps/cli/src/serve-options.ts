@@ -61,8 +61,8 @@ export const SERVE_OPTIONS: ServeOption[] = [
     short: 'H',
     kind: 'string',
     default: 'unix:///run/dexec.sock',
-    help: 'address to listen on: unix:///PATH (mode 0660) or tcp://127.0.0.1:PORT',
-    schema: z.string().regex(/^(unix:\/\/\/|tcp:\/\/)/, 'expected unix:///PATH or tcp://HOST:PORT'),
+    help: 'address to listen on: unix:///PATH (mode 0660), tcp://127.0.0.1:PORT, or fd:// for the socket that systemd passes',
+    schema: z.string().regex(/^(unix:\/\/\/|tcp:\/\/|fd:\/\/)/, 'expected unix:///PATH, tcp://HOST:PORT or fd://'),
     apply: (value, options) => (options.host = String(value)),
   },
   {

@@ -27,7 +27,7 @@ function flagOf(option: ServeOption): FlagSpec {
 }
 
 const SERVE_NOTES = `A flag wins over its environment variable, which wins over the config file.
-Under systemd socket activation (LISTEN_FDS) dexec still binds --host itself.
+Under systemd socket activation, --host fd:// serves the passed socket (LISTEN_FDS).
 `
 
 const SERVE_HELP = {
@@ -63,7 +63,7 @@ export async function runServe(flags: Record<string, unknown>, env: NodeJS.Proce
   const values = resolveServeOptions(SERVE_OPTIONS, { flags, env, configPath }, origins)
   const logger = pino({ level: String(values['log-level']) }, pino.destination(2))
   logger.info({ options: values, origins }, 'resolved the options')
-  warnAboutSocketActivation(env, logger)
+  checkSocketActivation(String(values.host), env, logger)
   const shutdownSeconds = Number(values['shutdown-timeout'])
   // The server and its HTTP stack load only here, so the other commands start faster.
   const { startServer } = await import('@dexec/server')
@@ -84,11 +84,21 @@ export async function runServe(flags: Record<string, unknown>, env: NodeJS.Proce
 }
 
 /**
- * NOTE: systemd socket activation is not supported because the server binds
- * --host itself. A passed socket stays unused, so dexec logs a warning.
+ * Checks that systemd passed a socket when --host is `fd://`, following
+ * sd_listen_fds(3): LISTEN_PID names this process and LISTEN_FDS counts the
+ * sockets from fd 3 on. The variables are removed so children do not inherit them.
  */
-function warnAboutSocketActivation(env: NodeJS.ProcessEnv, logger: Logger): void {
-  if (env.LISTEN_FDS && env.LISTEN_PID === String(process.pid)) {
-    logger.warn({ listenFds: env.LISTEN_FDS }, 'socket activation is not supported; binding --host instead')
+function checkSocketActivation(host: string, env: NodeJS.ProcessEnv, logger: Logger): void {
+  const passed = env.LISTEN_PID === String(process.pid) ? Number(env.LISTEN_FDS ?? 0) : 0
+  delete env.LISTEN_PID
+  delete env.LISTEN_FDS
+  delete env.LISTEN_FDNAMES
+  if (host.startsWith('fd://')) {
+    const fd = host === 'fd://' ? 3 : Number(host.slice('fd://'.length))
+    if (!(fd >= 3 && fd < 3 + passed)) {
+      throw new CliError(`invalid value "${host}" for --host: systemd passed no such socket (LISTEN_FDS=${passed})`)
+    }
+  } else if (passed > 0) {
+    logger.warn({ host, listenFds: passed }, 'systemd passed sockets, but --host is not fd://; they stay unused')
   }
 }

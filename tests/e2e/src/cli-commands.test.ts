@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -6,7 +7,7 @@ import { waitFor } from '@dexec/testkit'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { runCli, spawnCli, startCliStack, type CliStack } from './cli.js'
+import { CLI_PATH, runCli, spawnCli, startCliStack, type CliStack } from './cli.js'
 import { api } from './http.js'
 
 let stack: CliStack
@@ -144,6 +145,35 @@ describe('e2e, dexec serve with a config file', () => {
     writeFileSync(config, JSON.stringify({ 'exec-gc-interval': 'often' }))
     const result = await runCli(['serve', '--config', config])
     expect(result.stderr).toBe(`dexec: invalid value "often" for "exec-gc-interval" in ${config}: expected a number\n`)
+    expect(result.code).toBe(125)
+  })
+})
+
+const SOCKET_ACTIVATE = '/usr/bin/systemd-socket-activate'
+
+describe.skipIf(!existsSync(SOCKET_ACTIVATE))('e2e, dexec serve under socket activation', () => {
+  it('serves the socket that systemd passes with --host fd://', async () => {
+    const socketPath = join(stack.containerd.directory, 'activated.sock')
+    const args = [
+      '-l', socketPath, process.execPath, CLI_PATH, 'serve', '--host', 'fd://',
+      '--containerd', stack.containerd.address, '--state-dir', join(stack.containerd.directory, 'activated'),
+    ]
+    // systemd-socket-activate binds the socket, then execs dexec on the first connection.
+    const activator = spawn(SOCKET_ACTIVATE, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    activator.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    await waitFor(() => existsSync(socketPath), { what: `the activated socket ${socketPath}` })
+    const response = await api(socketPath, 'GET', '/containers/web/json')
+    expect(response.status).toBe(200)
+    const exited = new Promise((resolve) => activator.once('close', resolve))
+    activator.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(stderr).not.toContain('dexec:')
+  })
+
+  it('rejects fd:// when no socket was passed', async () => {
+    const result = await runCli(['serve', '--host', 'fd://'])
+    expect(result.stderr).toBe('dexec: invalid value "fd://" for --host: systemd passed no such socket (LISTEN_FDS=0)\n')
     expect(result.code).toBe(125)
   })
 })
