@@ -21,7 +21,11 @@ describe('parseTime', () => {
   it.each([
     { doc: 'unix seconds', value: '1700000000', expected: 1_700_000_000_000_000_000n },
     { doc: 'a fraction', value: '1700000000.25', expected: 1_700_000_000_250_000_000n },
-    { doc: 'an RFC 3339 time', value: '2023-11-14T22:13:20Z', expected: 1_700_000_000_000_000_000n },
+    {
+      doc: 'an RFC 3339 time',
+      value: '2023-11-14T22:13:20Z',
+      expected: 1_700_000_000_000_000_000n,
+    },
     { doc: 'a duration ago', value: '1m30s', expected: NOW - 90_000_000_000n },
   ])('reads $doc', ({ value, expected }) => {
     expect(parseTime('--since', value, NOW)).toBe(expected)
@@ -75,7 +79,10 @@ describe('event formats', () => {
 describe('readEnvFiles', () => {
   it('skips comments and blank lines and reads names from the environment', () => {
     const path = join(directory, 'a.env')
-    writeFileSync(path, '# comment\n\n  A=1\r\nB=two words\nDEXEC_TEST_FROM_ENV\nDEXEC_TEST_UNSET\n')
+    writeFileSync(
+      path,
+      '# comment\n\n  A=1\r\nB=two words\nDEXEC_TEST_FROM_ENV\nDEXEC_TEST_UNSET\n',
+    )
     process.env.DEXEC_TEST_FROM_ENV = 'yes'
     expect(readEnvFiles([path])).toEqual(['A=1', 'B=two words', 'DEXEC_TEST_FROM_ENV=yes'])
     delete process.env.DEXEC_TEST_FROM_ENV
@@ -84,29 +91,50 @@ describe('readEnvFiles', () => {
   it('rejects a name with whitespace', () => {
     const path = join(directory, 'b.env')
     writeFileSync(path, 'BAD NAME=1\n')
-    expect(() => readEnvFiles([path])).toThrow(`invalid env file ${path}: variable 'BAD NAME' contains whitespaces`)
+    expect(() => readEnvFiles([path])).toThrow(
+      `invalid env file ${path}: variable 'BAD NAME' contains whitespaces`,
+    )
   })
 
   it('names a file it cannot read', () => {
-    expect(() => readEnvFiles([join(directory, 'absent.env')])).toThrow(/^failed to read the env file .*absent\.env: ENOENT/)
+    expect(() => readEnvFiles([join(directory, 'absent.env')])).toThrow(
+      /^failed to read the env file .*absent\.env: ENOENT/,
+    )
   })
 })
 
 describe('buildCreateRequest', () => {
   const terminal = Object.assign(new PassThrough(), { isTTY: true, rows: 40, columns: 100 })
-  const stdio = { stdin: new PassThrough(), stdout: terminal, stderr: new PassThrough() } as ExecStdio
+  const stdio = {
+    stdin: new PassThrough(),
+    stdout: terminal,
+    stderr: new PassThrough(),
+  } as ExecStdio
 
   it('attaches every stream and sends the terminal size for -it', () => {
     const request = buildCreateRequest({ interactive: true, tty: true }, ['sh'], stdio)
     expect(request).toEqual({
-      Cmd: ['sh'], Env: [], User: '', WorkingDir: '', Tty: true, AttachStdin: true, AttachStdout: true,
-      AttachStderr: true, Privileged: false, DetachKeys: '', ConsoleSize: [40, 100],
+      Cmd: ['sh'],
+      Env: [],
+      User: '',
+      WorkingDir: '',
+      Tty: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Privileged: false,
+      DetachKeys: '',
+      ConsoleSize: [40, 100],
     })
   })
 
   it('attaches nothing with -d', () => {
     const request = buildCreateRequest({ detach: true, interactive: true }, ['true'], stdio)
-    expect([request.AttachStdin, request.AttachStdout, request.AttachStderr]).toEqual([false, false, false])
+    expect([request.AttachStdin, request.AttachStdout, request.AttachStderr]).toEqual([
+      false,
+      false,
+      false,
+    ])
   })
 
   it('puts -e after the env files, as docker does', () => {
@@ -120,7 +148,13 @@ describe('buildCreateRequest', () => {
 describe('resolveConnection', () => {
   it('prefers the command flag, then the global flag, then the environment', () => {
     const env = { CONTAINERD_ADDRESS: '/env.sock', CONTAINERD_NAMESPACE: 'envns' }
-    expect(resolveConnection({ containerd: '/flag.sock' }, { containerd: '/global.sock', namespace: 'g' }, env)).toEqual({
+    expect(
+      resolveConnection(
+        { containerd: '/flag.sock' },
+        { containerd: '/global.sock', namespace: 'g' },
+        env,
+      ),
+    ).toEqual({
       containerd: '/flag.sock',
       namespace: 'g',
       stateDir: '/run/dexec/cli',
@@ -135,7 +169,9 @@ describe('resolveConnection', () => {
 
 describe('formatTable', () => {
   it('pads every column but the last by three spaces', () => {
-    expect(formatTable(['A', 'BB', 'C'], [['long', 'x', 'y']])).toBe('A      BB   C\nlong   x    y\n')
+    expect(formatTable(['A', 'BB', 'C'], [['long', 'x', 'y']])).toBe(
+      'A      BB   C\nlong   x    y\n',
+    )
   })
 })
 
@@ -145,7 +181,14 @@ describe('formatHelp', () => {
       usage: 'dexec x [OPTIONS]',
       description: 'Do x',
       flags: [
-        { long: 'name', short: 'n', valueName: 'string', help: 'the name', default: 'a', env: 'X_NAME' },
+        {
+          long: 'name',
+          short: 'n',
+          valueName: 'string',
+          help: 'the name',
+          default: 'a',
+          env: 'X_NAME',
+        },
         { long: 'force', help: 'force it' },
       ],
     })

@@ -25,7 +25,9 @@ export interface ContainerRow {
 /** Runs `dexec ps` and returns what it prints. */
 export async function runPs(connection: Connection, format: string): Promise<string> {
   checkFormat(format)
-  const rows = await withService(connection, async ({ service, client }) => listRows(service, client))
+  const rows = await withService(connection, async ({ service, client }) =>
+    listRows(service, client),
+  )
   if (format === 'json') return rows.map((row) => `${JSON.stringify(row)}\n`).join('')
   return formatTable(
     ['CONTAINER ID', 'NAME', 'STATUS', 'EXECS'],
@@ -69,7 +71,9 @@ export function formatTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows]
   const widths = header.map((_, column) => Math.max(...all.map((row) => row[column]!.length)))
   const lines = all.map((row) =>
-    row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]! + 3))).join(''),
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]! + 3)))
+      .join(''),
   )
   return `${lines.join('\n')}\n`
 }
@@ -79,12 +83,16 @@ export function formatTable(header: string[], rows: string[][]): string {
  * exec processes (by exec id) and returns Docker's JSON array. Any
  * reference that matches nothing fails the command after the others print.
  */
-export async function runInspect(connection: Connection, refs: string[]): Promise<{ output: string; missing: string[] }> {
+export async function runInspect(
+  connection: Connection,
+  refs: string[],
+): Promise<{ output: string; missing: string[] }> {
   return withService(connection, async ({ service, client }) => {
     const found: unknown[] = []
     const missing: string[] = []
     for (const ref of refs) {
-      const object = (await inspectContainer(service, client, ref)) ?? (await inspectExecProcess(client, ref))
+      const object =
+        (await inspectContainer(service, client, ref)) ?? (await inspectExecProcess(client, ref))
       if (object) found.push(object)
       else missing.push(ref)
     }

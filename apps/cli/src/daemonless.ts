@@ -82,7 +82,10 @@ export async function openService(connection: Connection): Promise<DaemonlessSer
   await mkdir(connection.stateDir, { recursive: true, mode: 0o700 })
   await removeDeadProcessDirs(connection.stateDir)
   const stateDir = join(connection.stateDir, String(process.pid))
-  const client = new ContainerdClient({ address: connection.containerd, namespace: connection.namespace })
+  const client = new ContainerdClient({
+    address: connection.containerd,
+    namespace: connection.namespace,
+  })
   const service = new ExecService({
     client,
     stateDir,
@@ -127,7 +130,9 @@ export function toCliError(err: unknown, connection: Connection): CliError {
   if (err instanceof CliError) return err
   const error = toDexecError(err)
   if (error.kind === 'UNAVAILABLE') {
-    return new CliError(`failed to connect to containerd at ${connection.containerd}; is it running? (${error.message})`)
+    return new CliError(
+      `failed to connect to containerd at ${connection.containerd}; is it running? (${error.message})`,
+    )
   }
   return new CliError(error.message)
 }
@@ -141,7 +146,9 @@ export async function withService<T>(
   try {
     opened = await openService(connection)
   } catch (err) {
-    throw new CliError(`failed to open the state directory ${connection.stateDir}: ${(err as Error).message}`)
+    throw new CliError(
+      `failed to open the state directory ${connection.stateDir}: ${(err as Error).message}`,
+    )
   }
   try {
     return await body(opened)

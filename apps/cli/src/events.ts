@@ -12,13 +12,35 @@ import type { Connection } from './daemonless.js'
 
 /** The flags of `dexec events`. */
 export const EVENTS_FLAGS: readonly FlagSpec[] = [
-  { long: 'filter', valueName: 'filter', help: 'Filter output based on conditions provided (name=value)', repeatable: true },
-  { long: 'format', valueName: 'string', help: 'output format: "text" or "json" (one object per line)', default: 'text' },
-  { long: 'since', valueName: 'string', help: 'Show only events at or after this time (unix seconds, RFC 3339, or a duration ago such as 10m)' },
-  { long: 'until', valueName: 'string', help: 'Stop at this time (unix seconds, RFC 3339, or a duration ago)' },
+  {
+    long: 'filter',
+    valueName: 'filter',
+    help: 'Filter output based on conditions provided (name=value)',
+    repeatable: true,
+  },
+  {
+    long: 'format',
+    valueName: 'string',
+    help: 'output format: "text" or "json" (one object per line)',
+    default: 'text',
+  },
+  {
+    long: 'since',
+    valueName: 'string',
+    help: 'Show only events at or after this time (unix seconds, RFC 3339, or a duration ago such as 10m)',
+  },
+  {
+    long: 'until',
+    valueName: 'string',
+    help: 'Stop at this time (unix seconds, RFC 3339, or a duration ago)',
+  },
 ]
 
-type ContainerdEvent = ContainerdClient['subscribe'] extends (...args: never[]) => AsyncIterable<infer E> ? E : never
+type ContainerdEvent = ContainerdClient['subscribe'] extends (
+  ...args: never[]
+) => AsyncIterable<infer E>
+  ? E
+  : never
 
 // containerd topics that become Docker events. exec-added and exec-started
 // carry no command, so exec_create and exec_start have none either.
@@ -37,7 +59,11 @@ export interface EventsFlags {
  * containerd's task events, until SIGINT, SIGTERM or `until`. Writes one
  * line per event and resolves to the exit status.
  */
-export async function runEvents(connection: Connection, flags: EventsFlags, write: (line: string) => void): Promise<number> {
+export async function runEvents(
+  connection: Connection,
+  flags: EventsFlags,
+  write: (line: string) => void,
+): Promise<number> {
   const format = flags.format ?? 'text'
   if (format !== 'text' && format !== 'json') {
     throw new CliError(`invalid value "${format}" for --format: expected "text" or "json"`)
@@ -48,19 +74,24 @@ export async function runEvents(connection: Connection, flags: EventsFlags, writ
   const until = flags.until ? parseTime('--until', flags.until, now) : undefined
   if (until !== undefined && until <= now) return 0
 
-  const client = new ContainerdClient({ address: connection.containerd, namespace: connection.namespace })
+  const client = new ContainerdClient({
+    address: connection.containerd,
+    namespace: connection.namespace,
+  })
   const stop = new AbortController()
   const onSignal = () => stop.abort()
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
-  const timer = until === undefined ? undefined : setTimeout(onSignal, Number((until - now) / 1_000_000n))
+  const timer =
+    until === undefined ? undefined : setTimeout(onSignal, Number((until - now) / 1_000_000n))
   const topics = TOPICS.map((topic) => `topic=="${topic}"`)
   try {
     for await (const raw of client.subscribe(topics, stop.signal)) {
       const event = await translate(client, raw)
       if (!event || (since !== undefined && event.timeNano < since)) continue
       if (until !== undefined && event.timeNano > until) break
-      if (matchesEventFilters(event, filters)) write(format === 'json' ? eventJson(event) : eventText(event))
+      if (matchesEventFilters(event, filters))
+        write(format === 'json' ? eventJson(event) : eventText(event))
     }
   } catch (err) {
     throw new CliError(`failed to read events from containerd: ${(err as Error).message}`)
@@ -74,7 +105,10 @@ export async function runEvents(connection: Connection, flags: EventsFlags, writ
 }
 
 /** Turns one containerd task event into a Docker event, or undefined for one that has none. */
-async function translate(client: ContainerdClient, raw: ContainerdEvent): Promise<DockerEvent | undefined> {
+async function translate(
+  client: ContainerdClient,
+  raw: ContainerdEvent,
+): Promise<DockerEvent | undefined> {
   const payload = raw.payload ?? {}
   const containerId = String(payload.container_id ?? '')
   const execId = String(payload.exec_id ?? payload.id ?? '')
@@ -122,11 +156,14 @@ export function parseFilterFlags(flags: readonly string[]): EventFilters {
  */
 export function parseTime(flag: string, value: string, nowNano: bigint): bigint {
   const seconds = /^(\d+)(?:\.(\d{1,9}))?$/.exec(value)
-  if (seconds) return BigInt(seconds[1]!) * 1_000_000_000n + BigInt((seconds[2] ?? '').padEnd(9, '0'))
+  if (seconds)
+    return BigInt(seconds[1]!) * 1_000_000_000n + BigInt((seconds[2] ?? '').padEnd(9, '0'))
   if (/^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/.test(value)) return nowNano - durationNano(value)
   const ms = Date.parse(value)
   if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(ms)) return BigInt(ms) * 1_000_000n
-  throw new CliError(`invalid value "${value}" for ${flag}: expected unix seconds, an RFC 3339 time or a duration`)
+  throw new CliError(
+    `invalid value "${value}" for ${flag}: expected unix seconds, an RFC 3339 time or a duration`,
+  )
 }
 
 const UNIT_NANO: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }
@@ -145,12 +182,21 @@ export function eventText(event: DockerEvent): string {
   const fraction = (event.timeNano % 1_000_000_000n).toString().padStart(9, '0')
   const date = new Date(Number(seconds) * 1000).toISOString().slice(0, 19)
   const attributes = Object.entries(event.Actor.Attributes).map(([key, value]) => `${key}=${value}`)
-  return `${date}.${fraction}Z ${event.Type} ${event.Action} ${event.Actor.ID} (${attributes.join(', ')})`
+  return `${date}.${fraction}Z ${event.Type} ${event.Action} ${event.Actor.ID} (${attributes.join(
+    ', ',
+  )})`
 }
 
 /** Formats an event as one JSON object with an exact timeNano. */
 export function eventJson(event: DockerEvent): string {
-  const body = { Type: event.Type, Action: event.Action, Actor: event.Actor, scope: event.scope, time: event.time, timeNano: 0 }
+  const body = {
+    Type: event.Type,
+    Action: event.Action,
+    Actor: event.Actor,
+    scope: event.scope,
+    time: event.time,
+    timeNano: 0,
+  }
   const json = JSON.stringify(body)
   return `${json.slice(0, -'0}'.length)}${event.timeNano}}`
 }

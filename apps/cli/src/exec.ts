@@ -11,14 +11,40 @@ import { withService, type Connection } from './daemonless.js'
 /** The flags of `dexec exec`, as Docker's `docker exec` has them. */
 export const EXEC_FLAGS: readonly FlagSpec[] = [
   { long: 'detach', short: 'd', help: 'Detached mode: run command in the background' },
-  { long: 'detach-keys', valueName: 'string', help: 'Override the key sequence for detaching', default: 'ctrl-p,ctrl-q' },
-  { long: 'env', short: 'e', valueName: 'list', help: 'Set environment variables', repeatable: true },
-  { long: 'env-file', valueName: 'list', help: 'Read in a file of environment variables', repeatable: true },
+  {
+    long: 'detach-keys',
+    valueName: 'string',
+    help: 'Override the key sequence for detaching',
+    default: 'ctrl-p,ctrl-q',
+  },
+  {
+    long: 'env',
+    short: 'e',
+    valueName: 'list',
+    help: 'Set environment variables',
+    repeatable: true,
+  },
+  {
+    long: 'env-file',
+    valueName: 'list',
+    help: 'Read in a file of environment variables',
+    repeatable: true,
+  },
   { long: 'interactive', short: 'i', help: 'Keep STDIN open even if not attached' },
   { long: 'privileged', help: 'Give extended privileges to the command' },
   { long: 'tty', short: 't', help: 'Allocate a pseudo-TTY' },
-  { long: 'user', short: 'u', valueName: 'string', help: 'Username or UID (format: "<name|uid>[:<group|gid>]")' },
-  { long: 'workdir', short: 'w', valueName: 'string', help: 'Working directory inside the container' },
+  {
+    long: 'user',
+    short: 'u',
+    valueName: 'string',
+    help: 'Username or UID (format: "<name|uid>[:<group|gid>]")',
+  },
+  {
+    long: 'workdir',
+    short: 'w',
+    valueName: 'string',
+    help: 'Working directory inside the container',
+  },
 ]
 
 /** The parsed flags of `dexec exec`. */
@@ -55,7 +81,8 @@ export async function runExec(
 ): Promise<number> {
   const tty = flags.tty ?? false
   const interactive = (flags.interactive ?? false) && !flags.detach
-  if (tty && interactive && !stdio.stdin.isTTY) throw new CliError('the input device is not a TTY', 1)
+  if (tty && interactive && !stdio.stdin.isTTY)
+    throw new CliError('the input device is not a TTY', 1)
   const request = buildCreateRequest(flags, command, stdio)
   return withService(connection, async ({ service }) => {
     const id = await service.createExec(container, request)
@@ -69,7 +96,11 @@ export async function runExec(
 }
 
 /** Builds Docker's exec create body from the flags, as `docker exec` sends it. */
-export function buildCreateRequest(flags: ExecFlags, command: string[], stdio: ExecStdio): CreateExecRequest {
+export function buildCreateRequest(
+  flags: ExecFlags,
+  command: string[],
+  stdio: ExecStdio,
+): CreateExecRequest {
   const tty = flags.tty ?? false
   const attached = !flags.detach
   const size = tty && stdio.stdout.isTTY ? terminalSize(stdio.stdout) : null
@@ -96,12 +127,17 @@ async function runAttached(
   stdio: ExecStdio,
 ): Promise<number> {
   const prepared = await service.prepareStart(id)
-  const output = start.Tty ? new PassThrough() : new StdcopyDemuxer({ stdout: stdio.stdout, stderr: stdio.stderr })
+  const output = start.Tty
+    ? new PassThrough()
+    : new StdcopyDemuxer({ stdout: stdio.stdout, stderr: stdio.stderr })
   if (start.Tty) output.pipe(stdio.stdout, { end: false })
   const restore = interactive && start.Tty ? enterRawMode(stdio) : () => {}
   const stopResize = start.Tty ? followResize(service, id, stdio.stdout) : () => {}
   try {
-    await service.startAttached(prepared, start, { input: interactive ? stdio.stdin : null, output })
+    await service.startAttached(prepared, start, {
+      input: interactive ? stdio.stdin : null,
+      output,
+    })
     await finished(output).catch(() => {})
   } finally {
     stopResize()
@@ -169,7 +205,8 @@ export function readEnvFiles(paths: readonly string[]): string[] {
       const line = rawLine.replace(/^\s+/, '').replace(/\r$/, '')
       if (line === '' || line.startsWith('#')) continue
       const name = line.split('=', 1)[0]!
-      if (/\s/.test(name)) throw new CliError(`invalid env file ${path}: variable '${name}' contains whitespaces`)
+      if (/\s/.test(name))
+        throw new CliError(`invalid env file ${path}: variable '${name}' contains whitespaces`)
       if (line.includes('=')) entries.push(line)
       else if (process.env[name] !== undefined) entries.push(`${name}=${process.env[name]}`)
     }

@@ -59,7 +59,10 @@ export function formatHelp(text: HelpText): string {
 function describe(flag: FlagSpec): string {
   let text = flag.help
   if (flag.default !== undefined && flag.default !== false) {
-    text += typeof flag.default === 'string' ? ` (default "${flag.default}")` : ` (default ${flag.default})`
+    text +=
+      typeof flag.default === 'string'
+        ? ` (default "${flag.default}")`
+        : ` (default ${flag.default})`
   }
   if (flag.env) text += ` [$${flag.env}]`
   return text
@@ -73,7 +76,11 @@ export function addFlags(command: Command, flags: readonly FlagSpec[]): Command 
   for (const flag of flags) {
     const names = `${flag.short ? `-${flag.short}, ` : ''}--${flag.long}`
     const option = new Option(flag.valueName ? `${names} <${flag.valueName}>` : names, flag.help)
-    if (flag.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    if (flag.repeatable)
+      option.argParser((value: string, previous: string[] | undefined) => [
+        ...(previous ?? []),
+        value,
+      ])
     command.addOption(option)
   }
   return command
@@ -101,7 +108,10 @@ export function reportFailure(err: unknown, commandName: string): number {
     return err.exitCode
   }
   const commanderError = err as { code?: string; exitCode?: number; message?: string }
-  if (commanderError.code === 'commander.helpDisplayed' || commanderError.code === 'commander.version') {
+  if (
+    commanderError.code === 'commander.helpDisplayed' ||
+    commanderError.code === 'commander.version'
+  ) {
     return 0
   }
   if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {

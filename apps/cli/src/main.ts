@@ -98,7 +98,8 @@ function inspectCommand(program: Command): Command {
   command.action(async (ids: string[]) => {
     const { output, missing } = await runInspect(connectionOf(program, command), ids)
     process.stdout.write(output)
-    if (missing.length > 0) throw new CliError(missing.map((ref) => `No such object: ${ref}`).join('\n'))
+    if (missing.length > 0)
+      throw new CliError(missing.map((ref) => `No such object: ${ref}`).join('\n'))
   })
   return command
 }

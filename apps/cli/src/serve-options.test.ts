@@ -36,7 +36,11 @@ function errorOf(run: () => unknown): CliError {
 
 describe('resolveServeOptions', () => {
   it('takes the flag over the environment and the file', () => {
-    const values = resolve({ execGcInterval: '7' }, { DEXEC_EXEC_GC_INTERVAL: '8' }, { 'exec-gc-interval': 9 })
+    const values = resolve(
+      { execGcInterval: '7' },
+      { DEXEC_EXEC_GC_INTERVAL: '8' },
+      { 'exec-gc-interval': 9 },
+    )
     expect(values['exec-gc-interval']).toBe(7)
   })
 
@@ -69,7 +73,11 @@ describe('resolveServeOptions', () => {
     const path = writeConfig({ host: 'unix:///tmp/file.sock' })
     const origins: Record<string, string> = {}
     const flags = { logLevel: 'info' }
-    resolveServeOptions(SERVE_OPTIONS, { flags, env: { CONTAINERD_NAMESPACE: 'k8s.io' }, configPath: path }, origins)
+    resolveServeOptions(
+      SERVE_OPTIONS,
+      { flags, env: { CONTAINERD_NAMESPACE: 'k8s.io' }, configPath: path },
+      origins,
+    )
     expect(origins['log-level']).toBe('--log-level')
     expect(origins.namespace).toBe('CONTAINERD_NAMESPACE')
     expect(origins.host).toBe(`"host" in ${path}`)
@@ -83,13 +91,49 @@ describe('resolveServeOptions', () => {
   })
 
   it.each([
-    { doc: 'a zero interval flag', flags: { execGcInterval: '0' }, env: {}, message: 'invalid value "0" for --exec-gc-interval: expected a whole number of seconds >= 1' },
-    { doc: 'a fraction of an interval', flags: { execGcInterval: '1.5' }, env: {}, message: 'invalid value "1.5" for --exec-gc-interval: expected a whole number' },
-    { doc: 'a word for a number', flags: {}, env: { DEXEC_SHUTDOWN_TIMEOUT: 'soon' }, message: 'invalid value "soon" for DEXEC_SHUTDOWN_TIMEOUT: expected a number' },
-    { doc: 'an unknown log level', flags: { logLevel: 'loud' }, env: {}, message: 'invalid value "loud" for --log-level: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"' },
-    { doc: 'a relative state dir', flags: { stateDir: 'run' }, env: {}, message: 'invalid value "run" for --state-dir: expected an absolute path' },
-    { doc: 'a host without a scheme', flags: { host: '/run/x.sock' }, env: {}, message: 'invalid value "/run/x.sock" for --host: expected unix:///PATH or tcp://HOST:PORT' },
-    { doc: 'a boolean word', flags: {}, env: { DEXEC_KEEP_ON_DISCONNECT: 'yes' }, message: 'invalid value "yes" for DEXEC_KEEP_ON_DISCONNECT: expected true or false' },
+    {
+      doc: 'a zero interval flag',
+      flags: { execGcInterval: '0' },
+      env: {},
+      message: 'invalid value "0" for --exec-gc-interval: expected a whole number of seconds >= 1',
+    },
+    {
+      doc: 'a fraction of an interval',
+      flags: { execGcInterval: '1.5' },
+      env: {},
+      message: 'invalid value "1.5" for --exec-gc-interval: expected a whole number',
+    },
+    {
+      doc: 'a word for a number',
+      flags: {},
+      env: { DEXEC_SHUTDOWN_TIMEOUT: 'soon' },
+      message: 'invalid value "soon" for DEXEC_SHUTDOWN_TIMEOUT: expected a number',
+    },
+    {
+      doc: 'an unknown log level',
+      flags: { logLevel: 'loud' },
+      env: {},
+      message:
+        'invalid value "loud" for --log-level: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"',
+    },
+    {
+      doc: 'a relative state dir',
+      flags: { stateDir: 'run' },
+      env: {},
+      message: 'invalid value "run" for --state-dir: expected an absolute path',
+    },
+    {
+      doc: 'a host without a scheme',
+      flags: { host: '/run/x.sock' },
+      env: {},
+      message: 'invalid value "/run/x.sock" for --host: expected unix:///PATH, tcp://HOST:PORT or fd://',
+    },
+    {
+      doc: 'a boolean word',
+      flags: {},
+      env: { DEXEC_KEEP_ON_DISCONNECT: 'yes' },
+      message: 'invalid value "yes" for DEXEC_KEEP_ON_DISCONNECT: expected true or false',
+    },
   ])('rejects $doc, naming the option and value', ({ flags, env, message }) => {
     const error = errorOf(() => resolve(flags, env))
     expect(error.message).toBe(message)
@@ -98,8 +142,12 @@ describe('resolveServeOptions', () => {
 
   it('names the file key of an invalid file value', () => {
     const path = writeConfig({ 'shutdown-timeout': -1 })
-    const error = errorOf(() => resolveServeOptions(SERVE_OPTIONS, { flags: {}, env: {}, configPath: path }))
-    expect(error.message).toBe(`invalid value -1 for "shutdown-timeout" in ${path}: expected seconds >= 0`)
+    const error = errorOf(() =>
+      resolveServeOptions(SERVE_OPTIONS, { flags: {}, env: {}, configPath: path }),
+    )
+    expect(error.message).toBe(
+      `invalid value -1 for "shutdown-timeout" in ${path}: expected seconds >= 0`,
+    )
   })
 
   it('rejects an unknown key in the file', () => {
@@ -113,14 +161,19 @@ describe('resolveServeOptions', () => {
   })
 
   it('rejects a missing file that was named', () => {
-    const error = errorOf(() => resolveServeOptions(SERVE_OPTIONS, { flags: {}, env: {}, configPath: missingConfig }))
+    const error = errorOf(() =>
+      resolveServeOptions(SERVE_OPTIONS, { flags: {}, env: {}, configPath: missingConfig }),
+    )
     expect(error.message).toMatch(/^invalid config file .*absent\.json: ENOENT/)
   })
 })
 
 describe('toServerOptions', () => {
   it('maps the values onto startServer options', () => {
-    const values = resolve({ keepOnDisconnect: true, execGcInterval: '60', host: 'tcp://127.0.0.1:2375' }, {})
+    const values = resolve(
+      { keepOnDisconnect: true, execGcInterval: '60', host: 'tcp://127.0.0.1:2375' },
+      {},
+    )
     expect(toServerOptions(SERVE_OPTIONS, values)).toEqual({
       containerd: '/run/containerd/containerd.sock',
       namespace: 'default',
@@ -145,6 +198,8 @@ describe('SERVE_OPTIONS', () => {
     const [usage, blank, description] = serveUsage.split('\n')
     expect(usage).toBe('Usage:  dexec serve [OPTIONS]')
     expect(blank).toBe('')
-    expect(description).toBe('Serve the Docker Engine exec API for the containers of one containerd namespace')
+    expect(description).toBe(
+      'Serve the Docker Engine exec API for the containers of one containerd namespace',
+    )
   })
 })

@@ -53,7 +53,9 @@ export const SERVE_OPTIONS: ServeOption[] = [
     kind: 'string',
     default: 'default',
     help: 'containerd namespace of the containers (k8s.io for Kubernetes)',
-    schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"'),
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"'),
     apply: (value, options) => (options.namespace = String(value)),
   },
   {
@@ -62,7 +64,9 @@ export const SERVE_OPTIONS: ServeOption[] = [
     kind: 'string',
     default: 'unix:///run/dexec.sock',
     help: 'address to listen on: unix:///PATH (mode 0660), tcp://127.0.0.1:PORT, or fd:// for the socket that systemd passes',
-    schema: z.string().regex(/^(unix:\/\/\/|tcp:\/\/|fd:\/\/)/, 'expected unix:///PATH, tcp://HOST:PORT or fd://'),
+    schema: z
+      .string()
+      .regex(/^(unix:\/\/\/|tcp:\/\/|fd:\/\/)/, 'expected unix:///PATH, tcp://HOST:PORT or fd://'),
     apply: (value, options) => (options.host = String(value)),
   },
   {
@@ -140,7 +144,8 @@ export function resolveServeOptions(
     let raw: unknown
     if (flag !== undefined) [origin, raw] = [`--${option.name}`, flag]
     else if (env !== undefined && env !== '') [origin, raw] = [envName, env]
-    else if (file.values[option.name] !== undefined) [origin, raw] = [`"${option.name}" in ${file.path}`, file.values[option.name]]
+    else if (file.values[option.name] !== undefined)
+      [origin, raw] = [`"${option.name}" in ${file.path}`, file.values[option.name]]
     else [origin, raw] = ['default', undefined]
     resolved[option.name] = origin === 'default' ? option.default : convert(option, raw, origin)
     origins[option.name] = origin
@@ -178,14 +183,17 @@ function readConfigFile(
   }
   const known = new Set(table.map((option) => option.name))
   for (const key of Object.keys(decoded)) {
-    if (!known.has(key)) throw new CliError(`invalid config file ${configPath}: unknown option "${key}"`)
+    if (!known.has(key))
+      throw new CliError(`invalid config file ${configPath}: unknown option "${key}"`)
   }
   return { path: configPath, values: decoded as Record<string, unknown> }
 }
 
 /** Converts a flag, environment or JSON value to the option's kind and checks it. */
 function convert(option: ServeOption, raw: unknown, source: string): OptionValue {
-  const parsed = baseSchema(option.kind).pipe(option.schema ?? z.any()).safeParse(raw)
+  const parsed = baseSchema(option.kind)
+    .pipe(option.schema ?? z.any())
+    .safeParse(raw)
   if (!parsed.success) {
     const reason = parsed.error.issues[0]?.message ?? 'invalid value'
     throw new CliError(`invalid value ${JSON.stringify(raw)} for ${source}: ${reason}`)
@@ -199,14 +207,26 @@ function baseSchema(kind: OptionKind): z.ZodType<OptionValue> {
       return z.string({ error: 'expected a string' })
     case 'boolean':
       return z.union(
-        [z.boolean(), z.enum(['true', 'false', '1', '0']).transform((text) => text === 'true' || text === '1')],
+        [
+          z.boolean(),
+          z.enum(['true', 'false', '1', '0']).transform((text) => text === 'true' || text === '1'),
+        ],
         { error: 'expected true or false' },
       )
     case 'integer':
     case 'number': {
-      const numeric = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)], {
-        error: 'expected a number',
-      })
+      const numeric = z.union(
+        [
+          z.number(),
+          z
+            .string()
+            .regex(/^-?\d+(\.\d+)?$/)
+            .transform(Number),
+        ],
+        {
+          error: 'expected a number',
+        },
+      )
       return kind === 'integer' ? numeric.pipe(z.number().int('expected a whole number')) : numeric
     }
   }

@@ -21,7 +21,8 @@ const CONFIG_FLAG: FlagSpec = {
 function flagOf(option: ServeOption): FlagSpec {
   const flag: FlagSpec = { long: option.name, help: option.help, env: envNameOf(option) }
   if (option.short) flag.short = option.short
-  if (option.kind !== 'boolean') flag.valueName = option.valueName ?? (option.kind === 'string' ? 'string' : 'int')
+  if (option.kind !== 'boolean')
+    flag.valueName = option.valueName ?? (option.kind === 'string' ? 'string' : 'int')
   if (option.default !== undefined) flag.default = option.default
   return flag
 }
@@ -57,7 +58,10 @@ export function serveCommand(result: { code: number }): Command {
  * Runs `dexec serve` until SIGINT or SIGTERM with options from flags, the
  * environment and the config file; resolves to the exit status.
  */
-export async function runServe(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<number> {
+export async function runServe(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const configPath = (flags.config as string | undefined) ?? (env.DEXEC_CONFIG || undefined)
   const origins: Record<string, string> = {}
   const values = resolveServeOptions(SERVE_OPTIONS, { flags, env, configPath }, origins)
@@ -96,9 +100,14 @@ function checkSocketActivation(host: string, env: NodeJS.ProcessEnv, logger: Log
   if (host.startsWith('fd://')) {
     const fd = host === 'fd://' ? 3 : Number(host.slice('fd://'.length))
     if (!(fd >= 3 && fd < 3 + passed)) {
-      throw new CliError(`invalid value "${host}" for --host: systemd passed no such socket (LISTEN_FDS=${passed})`)
+      throw new CliError(
+        `invalid value "${host}" for --host: systemd passed no such socket (LISTEN_FDS=${passed})`,
+      )
     }
   } else if (passed > 0) {
-    logger.warn({ host, listenFds: passed }, 'systemd passed sockets, but --host is not fd://; they stay unused')
+    logger.warn(
+      { host, listenFds: passed },
+      'systemd passed sockets, but --host is not fd://; they stay unused',
+    )
   }
 }

@@ -29,7 +29,9 @@ const dexec = (args: string[]) => runCli([...stack.flags, ...args])
 describe('e2e, dexec ps', () => {
   it('lists id, name, status and exec count', async () => {
     const result = await dexec(['ps'])
-    expect(result.stdout).toBe('CONTAINER ID   NAME   STATUS   EXECS\ndemo           web    Up       1\n')
+    expect(result.stdout).toBe(
+      'CONTAINER ID   NAME   STATUS   EXECS\ndemo           web    Up       1\n',
+    )
     expect(result.code).toBe(0)
   })
 
@@ -40,13 +42,18 @@ describe('e2e, dexec ps', () => {
 
   it('rejects an unknown format with 125', async () => {
     const result = await dexec(['ps', '--format', 'yaml'])
-    expect(result.stderr).toBe('dexec: invalid value "yaml" for --format: expected "table" or "json"\n')
+    expect(result.stderr).toBe(
+      'dexec: invalid value "yaml" for --format: expected "table" or "json"\n',
+    )
     expect(result.code).toBe(125)
   })
 
   it('takes the address from CONTAINERD_ADDRESS', async () => {
     const env = { CONTAINERD_ADDRESS: stack.containerd.address }
-    const result = await runCli(['ps', '--format', 'json', '--state-dir', `${stack.containerd.directory}/cli`], { env })
+    const result = await runCli(
+      ['ps', '--format', 'json', '--state-dir', `${stack.containerd.directory}/cli`],
+      { env },
+    )
     expect(result.stdout).toBe('{"ID":"demo","Name":"web","Status":"Up","Execs":1}\n')
   })
 })
@@ -65,7 +72,12 @@ describe('e2e, dexec inspect', () => {
     const result = await dexec(['inspect', sleeperExecId])
     const [exec] = JSON.parse(result.stdout) as [Record<string, unknown>]
     expect(Object.keys(exec)).toEqual(['ID', 'Running', 'ExitCode', 'ContainerID', 'Pid'])
-    expect(exec).toMatchObject({ ID: sleeperExecId, Running: true, ExitCode: null, ContainerID: 'demo' })
+    expect(exec).toMatchObject({
+      ID: sleeperExecId,
+      Running: true,
+      ExitCode: null,
+      ContainerID: 'demo',
+    })
     expect(exec.Pid).toBeGreaterThan(0)
   })
 
@@ -79,16 +91,33 @@ describe('e2e, dexec inspect', () => {
 
 describe('e2e, dexec events', () => {
   it('streams the filtered exec events as JSON lines', async () => {
-    const events = spawnCli([...stack.flags, 'events', '--format', 'json', '--filter', 'container=web', '--filter', 'event=exec_die'])
+    const events = spawnCli([
+      ...stack.flags,
+      'events',
+      '--format',
+      'json',
+      '--filter',
+      'container=web',
+      '--filter',
+      'event=exec_die',
+    ])
     const lines = createInterface({ input: events.stdout })[Symbol.asyncIterator]()
     // containerd does not confirm a subscription, so the exec waits a moment.
     await new Promise((resolve) => setTimeout(resolve, 1_500))
     await dexec(['exec', 'demo', 'sh', '-c', 'exit 3'])
     const line = (await lines.next()).value as string
-    const event = JSON.parse(line) as { Action: string; Actor: { ID: string; Attributes: Record<string, string> } }
+    const event = JSON.parse(line) as {
+      Action: string
+      Actor: { ID: string; Attributes: Record<string, string> }
+    }
     expect(event.Action).toBe('exec_die')
     expect(event.Actor.ID).toBe('demo')
-    expect(Object.keys(event.Actor.Attributes)).toEqual(['execID', 'exitCode', 'name', 'nerdctl/name'])
+    expect(Object.keys(event.Actor.Attributes)).toEqual([
+      'execID',
+      'exitCode',
+      'name',
+      'nerdctl/name',
+    ])
     expect(event.Actor.Attributes.exitCode).toBe('3')
     expect(event.Actor.Attributes.name).toBe('web')
     expect(line).toMatch(/"scope":"local","time":\d+,"timeNano":\d{19}}$/)
@@ -106,10 +135,15 @@ describe('e2e, dexec events', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500))
     await dexec(['exec', 'demo', 'true'])
     expect(await exited).toBe(0)
-    const actions = output.trim().split('\n').map((line) => line.split(' ')[2])
+    const actions = output
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ')[2])
     expect(actions).toEqual(['exec_create', 'exec_start', 'exec_die'])
     const id = '[0-9a-f]{64}'
-    const dieLine = new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z container exec_die demo \\(execID=${id}, exitCode=0, name=web, nerdctl/name=web\\)$`)
+    const dieLine = new RegExp(
+      `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z container exec_die demo \\(execID=${id}, exitCode=0, name=web, nerdctl/name=web\\)$`,
+    )
     expect(output.trim().split('\n')[2]).toMatch(dieLine)
   })
 
@@ -125,8 +159,15 @@ describe('e2e, dexec serve with a config file', () => {
     const directory = stack.containerd.directory
     const socketPath = join(directory, 'from-file.sock')
     const config = join(directory, 'dexec.json')
-    writeFileSync(config, JSON.stringify({ host: `unix://${socketPath}`, 'state-dir': join(directory, 'serve') }))
-    const env = { DEXEC_CONFIG: config, CONTAINERD_ADDRESS: stack.containerd.address, DEXEC_LOG_LEVEL: 'fatal' }
+    writeFileSync(
+      config,
+      JSON.stringify({ host: `unix://${socketPath}`, 'state-dir': join(directory, 'serve') }),
+    )
+    const env = {
+      DEXEC_CONFIG: config,
+      CONTAINERD_ADDRESS: stack.containerd.address,
+      DEXEC_LOG_LEVEL: 'fatal',
+    }
     const server = spawnCli(['serve', '--log-level', 'info'], env)
     let stderr = ''
     server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
@@ -144,7 +185,9 @@ describe('e2e, dexec serve with a config file', () => {
     const config = join(stack.containerd.directory, 'bad.json')
     writeFileSync(config, JSON.stringify({ 'exec-gc-interval': 'often' }))
     const result = await runCli(['serve', '--config', config])
-    expect(result.stderr).toBe(`dexec: invalid value "often" for "exec-gc-interval" in ${config}: expected a number\n`)
+    expect(result.stderr).toBe(
+      `dexec: invalid value "often" for "exec-gc-interval" in ${config}: expected a number\n`,
+    )
     expect(result.code).toBe(125)
   })
 })
@@ -155,8 +198,17 @@ describe.skipIf(!existsSync(SOCKET_ACTIVATE))('e2e, dexec serve under socket act
   it('serves the socket that systemd passes with --host fd://', async () => {
     const socketPath = join(stack.containerd.directory, 'activated.sock')
     const args = [
-      '-l', socketPath, process.execPath, CLI_PATH, 'serve', '--host', 'fd://',
-      '--containerd', stack.containerd.address, '--state-dir', join(stack.containerd.directory, 'activated'),
+      '-l',
+      socketPath,
+      process.execPath,
+      CLI_PATH,
+      'serve',
+      '--host',
+      'fd://',
+      '--containerd',
+      stack.containerd.address,
+      '--state-dir',
+      join(stack.containerd.directory, 'activated'),
     ]
     // systemd-socket-activate binds the socket, then execs dexec on the first connection.
     const activator = spawn(SOCKET_ACTIVATE, args, { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -173,7 +225,9 @@ describe.skipIf(!existsSync(SOCKET_ACTIVATE))('e2e, dexec serve under socket act
 
   it('rejects fd:// when no socket was passed', async () => {
     const result = await runCli(['serve', '--host', 'fd://'])
-    expect(result.stderr).toBe('dexec: invalid value "fd://" for --host: systemd passed no such socket (LISTEN_FDS=0)\n')
+    expect(result.stderr).toBe(
+      'dexec: invalid value "fd://" for --host: systemd passed no such socket (LISTEN_FDS=0)\n',
+    )
     expect(result.code).toBe(125)
   })
 })
@@ -188,7 +242,9 @@ describe('e2e, dexec usage', () => {
       'Run a command in a running container, without a server',
       '',
     ])
-    expect(lines).toContain('      --detach-keys string   Override the key sequence for detaching (default "ctrl-p,ctrl-q")')
+    expect(lines).toContain(
+      '      --detach-keys string   Override the key sequence for detaching (default "ctrl-p,ctrl-q")',
+    )
     expect(result.code).toBe(0)
   })
 

@@ -15,7 +15,8 @@ afterAll(async () => {
   await stack?.stop()
 })
 
-const exec = (args: string[], input?: string) => runCli([...stack.flags, 'exec', ...args], { input })
+const exec = (args: string[], input?: string) =>
+  runCli([...stack.flags, 'exec', ...args], { input })
 
 describe('e2e, dexec exec', () => {
   it('exits with the exit code of the process', async () => {
@@ -50,8 +51,20 @@ describe('e2e, dexec exec', () => {
 
   it('names an unreachable containerd', async () => {
     const missing = join(stack.containerd.directory, 'missing.sock')
-    const result = await runCli(['--containerd', missing, '--state-dir', join(stack.containerd.directory, 'cli'), 'exec', 'demo', 'true'])
-    expect(result.stderr.startsWith(`dexec: failed to connect to containerd at ${missing}; is it running? (`)).toBe(true)
+    const result = await runCli([
+      '--containerd',
+      missing,
+      '--state-dir',
+      join(stack.containerd.directory, 'cli'),
+      'exec',
+      'demo',
+      'true',
+    ])
+    expect(
+      result.stderr.startsWith(
+        `dexec: failed to connect to containerd at ${missing}; is it running? (`,
+      ),
+    ).toBe(true)
     expect(result.code).toBe(125)
   })
 
@@ -68,8 +81,20 @@ describe('e2e, dexec exec', () => {
     writeFileSync(envFile, '# a comment\nFROM_FILE=1\n\nSHADOWED=file\n')
     const script = 'echo "$FROM_FILE $SHADOWED $FROM_FLAG $(pwd) $(id -un)"'
     const result = await exec([
-      '--env-file', envFile, '-e', 'SHADOWED=flag', '-e', 'FROM_FLAG=2', '-w', '/tmp', '-u', 'alice',
-      'demo', 'sh', '-c', script,
+      '--env-file',
+      envFile,
+      '-e',
+      'SHADOWED=flag',
+      '-e',
+      'FROM_FLAG=2',
+      '-w',
+      '/tmp',
+      '-u',
+      'alice',
+      'demo',
+      'sh',
+      '-c',
+      script,
     ])
     expect(result.stdout).toBe('1 flag 2 /tmp alice\n')
   })
@@ -121,7 +146,9 @@ describe('e2e, dexec exec -it in a pseudo-terminal', () => {
   })
 
   it('detaches with keys from --detach-keys', async () => {
-    const cli = `${process.execPath} ${CLI_PATH} ${stack.flags.join(' ')} exec -it --detach-keys ctrl-x demo sh`
+    const cli = `${process.execPath} ${CLI_PATH} ${stack.flags.join(
+      ' ',
+    )} exec -it --detach-keys ctrl-x demo sh`
     const terminal = startTerminal(`stty rows 24 cols 80; ${cli}`)
     await terminal.waitFor(/# /)
     terminal.type('sleep 304\r')
@@ -133,7 +160,9 @@ describe('e2e, dexec exec -it in a pseudo-terminal', () => {
   })
 
   it('returns the exit code of a terminal process', async () => {
-    const cli = `${process.execPath} ${CLI_PATH} ${stack.flags.join(' ')} exec -it demo sh -c 'exit 4'`
+    const cli = `${process.execPath} ${CLI_PATH} ${stack.flags.join(
+      ' ',
+    )} exec -it demo sh -c 'exit 4'`
     const terminal = startTerminal(`stty rows 24 cols 80; ${cli}`)
     expect(await terminal.exited).toBe(4)
   })

@@ -34,7 +34,10 @@ export interface CliResult {
 }
 
 /** Starts the CLI with the given arguments and an environment without containerd variables. */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [CLI_PATH, ...args], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -42,7 +45,10 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
 }
 
 /** Runs the CLI to its end, writing `input` to its stdin (then EOF), and collects its output. */
-export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   const child = spawnCli(args, options.env)
   return collect(child, options.input ?? '')
 }
@@ -88,7 +94,8 @@ export function startTerminal(commandLine: string): TerminalSession {
     waitFor: async (pattern, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs
       while (!pattern.test(text)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in ${JSON.stringify(text)}`)
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${pattern} in ${JSON.stringify(text)}`)
         await new Promise((resolve) => setTimeout(resolve, 50))
       }
     },

@@ -19,7 +19,12 @@ describe('importedSpecifiers', () => {
       "export { c } from './local.js'",
       "const d = await import('commander')",
     ].join('\n')
-    expect(importedSpecifiers(source)).toEqual(['zod', '@grpc/grpc-js/build/src/x.js', 'pino', 'commander'])
+    expect(importedSpecifiers(source)).toEqual([
+      'zod',
+      '@grpc/grpc-js/build/src/x.js',
+      'pino',
+      'commander',
+    ])
   })
 
   it('maps a subpath to its package', () => {
@@ -42,7 +47,10 @@ describe('declared dependencies', () => {
         ...Object.keys(entry.manifest.peerDependencies ?? {}),
       ])
       const files = listJsFiles(join(ROOT, entry.directory, 'dist'))
-      expect(files.length, `${entry.directory}/dist holds no .js file: run pnpm build`).toBeGreaterThan(0)
+      expect(
+        files.length,
+        `${entry.directory}/dist holds no .js file: run pnpm build`,
+      ).toBeGreaterThan(0)
       const undeclared = new Set<string>()
       for (const file of files) {
         for (const specifier of importedSpecifiers(readFileSync(file, 'utf8'))) {

@@ -30,14 +30,19 @@ export function listPackages(parent: string, exclude: readonly string[] = []): W
     .filter((entry) => entry.isDirectory() && !exclude.includes(entry.name))
     .map((entry) => join(parent, entry.name))
     .filter((directory) => existsSync(join(ROOT, directory, 'package.json')))
-    .map((directory) => ({ directory, manifest: JSON.parse(readFileSync(join(ROOT, directory, 'package.json'), 'utf8')) }))
+    .map((directory) => ({
+      directory,
+      manifest: JSON.parse(readFileSync(join(ROOT, directory, 'package.json'), 'utf8')),
+    }))
 }
 
 /** Lists the `.js` files under a directory, recursively, leaving out tests. */
 export function listJsFiles(directory: string): string[] {
   if (!existsSync(directory)) return []
   return readdirSync(directory, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.js') && !/\.test\.js$/.test(entry.name))
+    .filter(
+      (entry) => entry.isFile() && entry.name.endsWith('.js') && !/\.test\.js$/.test(entry.name),
+    )
     .map((entry) => join(entry.parentPath, entry.name))
 }
 
@@ -77,7 +82,11 @@ export async function run(
     return stdout
   } catch (err) {
     const failure = err as Error & { stderr?: string; stdout?: string }
-    throw new Error(`${file} ${args.join(' ')} failed in ${options.cwd}: ${failure.message}\n${failure.stdout ?? ''}`)
+    throw new Error(
+      `${file} ${args.join(' ')} failed in ${options.cwd}: ${failure.message}\n${
+        failure.stdout ?? ''
+      }`,
+    )
   }
 }
 
