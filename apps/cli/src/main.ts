@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs'
+
 import { Command } from 'commander'
 
 import { FORMAT_FLAG, runInspect, runPs } from './containers.js'
@@ -25,6 +27,7 @@ Global options (also accepted after the command):
       --state-dir string    directory for the FIFOs of the execs a command starts (default "/run/dexec/cli")
       --log-level string    log level of failures that no command returns (default "warn")
   -h, --help                Print usage
+  -v, --version             Print version information and quit
 
 Run 'dexec COMMAND --help' for more information on a command.
 `
@@ -121,8 +124,17 @@ function eventsCommand(program: Command): Command {
   return command
 }
 
+function version(): string {
+  const manifest = readFileSync(new URL('../package.json', import.meta.url), 'utf8')
+  return (JSON.parse(manifest) as { version: string }).version
+}
+
 async function main(argv: string[]): Promise<number> {
   const [first] = argv
+  if (first === '-v' || first === '--version') {
+    process.stdout.write(`dexec version ${version()}\n`)
+    return 0
+  }
   if (first === undefined || first === '-h' || first === '--help') {
     process.stdout.write(USAGE)
     return first === undefined ? 1 : 0

@@ -254,6 +254,12 @@ describe('e2e, dexec usage', () => {
     expect(result.code).toBe(125)
   })
 
+  it('prints its version', async () => {
+    const result = await runCli(['--version'])
+    expect(result.stdout).toMatch(/^dexec version \d+\.\d+\.\d+\n$/)
+    expect(result.code).toBe(0)
+  })
+
   it('rejects an unknown command with 1', async () => {
     const result = await runCli(['frob'])
     expect(result.stderr).toBe("dexec: 'frob' is not a dexec command.\nSee 'dexec --help'.\n")
