@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
-// Four projects: unit tests of pure logic, integration tests against a
+// Five projects: unit tests of pure logic, integration tests against a
 // containerd that each test file starts itself, end-to-end tests through
-// real Docker clients, and differential tests against a real dockerd.
+// real Docker clients, differential tests against a real dockerd, and the
+// packaging tests of the built packages and their tarballs.
 export default defineConfig({
   test: {
     projects: [
@@ -27,6 +28,14 @@ export default defineConfig({
           include: ['tests/e2e/src/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'packaging',
+          include: ['tests/packaging/src/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -1,109 +1,113 @@
-import { parseArgs } from 'node:util'
+import { Command } from 'commander'
+import pino, { type Logger } from 'pino'
 
-import { startServer } from '@dexec/server'
-import pino from 'pino'
+import { addFlags, CliError, formatHelp, useDockerHelp, type FlagSpec } from './help.js'
+import {
+  DEFAULT_CONFIG_PATH,
+  envNameOf,
+  resolveServeOptions,
+  SERVE_OPTIONS,
+  toServerOptions,
+  type ServeOption,
+} from './serve-options.js'
 
-const DEFAULT_CONTAINERD = '/run/containerd/containerd.sock'
-const DEFAULT_STATE_DIR = '/run/dexec'
+const CONFIG_FLAG: FlagSpec = {
+  long: 'config',
+  valueName: 'string',
+  help: `JSON config file whose keys are the flag names (default "${DEFAULT_CONFIG_PATH}" if it exists)`,
+  env: 'DEXEC_CONFIG',
+}
 
-export const serveUsage = `Usage:  dexec serve [OPTIONS]
+function flagOf(option: ServeOption): FlagSpec {
+  const flag: FlagSpec = { long: option.name, help: option.help, env: envNameOf(option) }
+  if (option.short) flag.short = option.short
+  if (option.kind !== 'boolean')
+    flag.valueName = option.valueName ?? (option.kind === 'string' ? 'string' : 'int')
+  if (option.default !== undefined) flag.default = option.default
+  return flag
+}
 
-Serve the Docker Engine exec API for the containers of one containerd namespace.
-
-Options:
-      --containerd string   containerd socket (default "${DEFAULT_CONTAINERD}",
-                            or $CONTAINERD_ADDRESS)
-  -n, --namespace string    containerd namespace (default "default", or $CONTAINERD_NAMESPACE)
-  -H, --host string         address to listen on: unix:///PATH or tcp://127.0.0.1:PORT
-                            (default "unix:///run/dexec.sock")
-      --state-dir string    directory for the FIFOs of running execs (default "${DEFAULT_STATE_DIR}")
-      --keep-on-disconnect  leave an attached process running when its client goes away
-                            (Docker's behaviour); by default it is killed
-      --shutdown-timeout n  seconds that attached streams get to finish on SIGINT or SIGTERM
-                            before they are cut (default 10)
-      --exec-gc-interval n  seconds between passes of the GC of finished execs; a finished
-                            exec stays inspectable for one to two intervals (default 300)
-      --exec-timeout n      seconds an exec may run when its create request sets no Timeout;
-                            at the deadline it gets SIGTERM (default 0, no deadline)
-      --exec-timeout-grace n
-                            seconds between SIGTERM and SIGKILL at an exec's deadline (default 10)
-      --log-level string    log level: fatal, error, warn, info, debug, trace (default "warn")
-      --audit-log string    write a JSON line at the start and at the end of each exec to
-                            this file (default: no audit log)
-      --audit-log-max-size n
-                            size in MB at which the audit log is rotated; five rotated files
-                            are kept (default 100)
-  -h, --help                print this help
+const SERVE_NOTES = `A flag wins over its environment variable, which wins over the config file.
+Under systemd socket activation, --host fd:// serves the passed socket (LISTEN_FDS).
 `
 
-/** Runs `dexec serve` until SIGINT or SIGTERM. */
-export async function serve(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      containerd: { type: 'string' },
-      namespace: { type: 'string', short: 'n' },
-      host: { type: 'string', short: 'H' },
-      'state-dir': { type: 'string' },
-      'keep-on-disconnect': { type: 'boolean' },
-      'exec-gc-interval': { type: 'string' },
-      'shutdown-timeout': { type: 'string' },
-      'exec-timeout': { type: 'string' },
-      'exec-timeout-grace': { type: 'string' },
-      'log-level': { type: 'string' },
-      'audit-log': { type: 'string' },
-      'audit-log-max-size': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+const SERVE_HELP = {
+  usage: 'dexec serve [OPTIONS]',
+  description: 'Serve the Docker Engine exec API for the containers of one containerd namespace',
+  flags: [CONFIG_FLAG, ...SERVE_OPTIONS.map(flagOf)],
+  notes: SERVE_NOTES,
+}
+
+/** The help text of `dexec serve`, generated from the option table. */
+export const serveUsage = formatHelp(SERVE_HELP)
+
+/** Builds the `serve` command; its action stores the exit status in `result`. */
+export function serveCommand(result: { code: number }): Command {
+  const command = new Command('serve')
+  useDockerHelp(command, SERVE_HELP)
+  addFlags(command, SERVE_HELP.flags)
+  command.allowExcessArguments(false)
+  command.action(async () => {
+    // Global flags given before `serve` (--containerd, -n) count as its own.
+    result.code = await runServe(command.optsWithGlobals(), process.env)
   })
-  if (values.help) {
-    process.stdout.write(serveUsage)
-    return 0
+  return command
+}
+
+/**
+ * Runs `dexec serve` until SIGINT or SIGTERM with options from flags, the
+ * environment and the config file; resolves to the exit status.
+ */
+export async function runServe(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const configPath = (flags.config as string | undefined) ?? (env.DEXEC_CONFIG || undefined)
+  const origins: Record<string, string> = {}
+  const values = resolveServeOptions(SERVE_OPTIONS, { flags, env, configPath }, origins)
+  const logger = pino({ level: String(values['log-level']) }, pino.destination(2))
+  logger.info({ options: values, origins }, 'resolved the options')
+  checkSocketActivation(String(values.host), env, logger)
+  const shutdownSeconds = Number(values['shutdown-timeout'])
+  // The server and its HTTP stack load only here, so the other commands start faster.
+  const { startServer } = await import('@dexec/server')
+  let server
+  try {
+    server = await startServer({ ...toServerOptions(SERVE_OPTIONS, values), logger })
+  } catch (err) {
+    throw new CliError(`failed to start: ${(err as Error).message}`)
   }
-  const gcSeconds = Number(values['exec-gc-interval'] ?? 300)
-  if (!Number.isInteger(gcSeconds) || gcSeconds < 1) {
-    throw new Error(`invalid --exec-gc-interval ${values['exec-gc-interval']}: expected a whole number of seconds >= 1`)
-  }
-  const shutdownSeconds = Number(values['shutdown-timeout'] ?? 10)
-  if (!Number.isFinite(shutdownSeconds) || shutdownSeconds < 0) {
-    throw new Error(`invalid --shutdown-timeout ${values['shutdown-timeout']}: expected seconds >= 0`)
-  }
-  const auditLogMaxSizeMb = Number(values['audit-log-max-size'] ?? 100)
-  if (!Number.isFinite(auditLogMaxSizeMb) || auditLogMaxSizeMb <= 0) {
-    throw new Error(`invalid --audit-log-max-size ${values['audit-log-max-size']}: expected megabytes > 0`)
-  }
-  const execTimeout = parseSeconds('--exec-timeout', values['exec-timeout'], 0)
-  const execTimeoutGrace = parseSeconds('--exec-timeout-grace', values['exec-timeout-grace'], 10)
-  const logger = pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2))
-  const server = await startServer({
-    containerd: values.containerd ?? process.env.CONTAINERD_ADDRESS ?? DEFAULT_CONTAINERD,
-    namespace: values.namespace ?? process.env.CONTAINERD_NAMESPACE ?? 'default',
-    host: values.host ?? 'unix:///run/dexec.sock',
-    stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
-    killOnDisconnect: !values['keep-on-disconnect'],
-    gcIntervalMs: gcSeconds * 1000,
-    execTimeoutSeconds: execTimeout,
-    execTimeoutGraceSeconds: execTimeoutGrace,
-    logger,
-    auditLog: values['audit-log'],
-    auditLogMaxSizeMb,
-  })
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
   logger.info({ graceSeconds: shutdownSeconds }, 'shutting down')
   await server.close(shutdownSeconds * 1000)
+  logger.info('stopped')
   return 0
 }
 
-/** Parses a flag of whole seconds >= 0, `fallback` when absent. */
-function parseSeconds(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback
-  const seconds = Number(text)
-  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(seconds)) {
-    throw new Error(`invalid ${flag} ${text}: expected a whole number of seconds >= 0`)
+/**
+ * Checks that systemd passed a socket when --host is `fd://`, following
+ * sd_listen_fds(3): LISTEN_PID names this process and LISTEN_FDS counts the
+ * sockets from fd 3 on. The variables are removed so children do not inherit them.
+ */
+function checkSocketActivation(host: string, env: NodeJS.ProcessEnv, logger: Logger): void {
+  const passed = env.LISTEN_PID === String(process.pid) ? Number(env.LISTEN_FDS ?? 0) : 0
+  delete env.LISTEN_PID
+  delete env.LISTEN_FDS
+  delete env.LISTEN_FDNAMES
+  if (host.startsWith('fd://')) {
+    const fd = host === 'fd://' ? 3 : Number(host.slice('fd://'.length))
+    if (!(fd >= 3 && fd < 3 + passed)) {
+      throw new CliError(
+        `invalid value "${host}" for --host: systemd passed no such socket (LISTEN_FDS=${passed})`,
+      )
+    }
+  } else if (passed > 0) {
+    logger.warn(
+      { host, listenFds: passed },
+      'systemd passed sockets, but --host is not fd://; they stay unused',
+    )
   }
-  return seconds
 }

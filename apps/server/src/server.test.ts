@@ -9,6 +9,8 @@ describe('parseListenAddress', () => {
     ['tcp://127.0.0.1:2375', { kind: 'tcp', host: '127.0.0.1', port: 2375 }],
     ['tcp://localhost:0', { kind: 'tcp', host: 'localhost', port: 0 }],
     ['tcp://[::1]:2375', { kind: 'tcp', host: '::1', port: 2375 }],
+    ['fd://', { kind: 'fd', fd: 3 }],
+    ['fd://4', { kind: 'fd', fd: 4 }],
   ])('accepts %s', (host, expected) => {
     expect(parseListenAddress(host)).toEqual(expected)
   })
@@ -19,6 +21,8 @@ describe('parseListenAddress', () => {
     ['unix://relative.sock', 'invalid listen address unix://relative.sock: the socket path must be absolute'],
     ['http://127.0.0.1:80', 'invalid listen address http://127.0.0.1:80: expected unix:///PATH or tcp://HOST:PORT'],
     ['tcp://127.0.0.1:70000', 'invalid listen address tcp://127.0.0.1:70000: port 70000 is out of range'],
+    ['fd://2', 'invalid listen address fd://2: expected fd:// or fd://N with N >= 3'],
+    ['fd://x', 'invalid listen address fd://x: expected fd:// or fd://N with N >= 3'],
   ])('rejects %s', (host, message) => {
     expect(() => parseListenAddress(host)).toThrow(message)
   })

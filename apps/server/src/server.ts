@@ -51,14 +51,19 @@ export interface DexecServer {
 }
 
 /** A listen address, parsed. */
-export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number }
+export type ListenAddress =
+  | { kind: 'unix'; path: string }
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'fd'; fd: number }
 
 /**
- * Parses `unix:///path` or `tcp://host:port`. TCP is accepted only on a
- * loopback address, because the API runs commands in containers and this
- * server has no TLS yet.
+ * Parses `unix:///path`, `tcp://host:port` or `fd://[N]`. TCP is accepted
+ * only on a loopback address, because the API runs commands in containers
+ * and this server has no TLS yet. `fd://` is the first socket that systemd
+ * passes (fd 3), `fd://N` a given one; the caller checks that it was passed.
  */
 export function parseListenAddress(host: string): ListenAddress {
+  if (host.startsWith('fd://')) return parseFdAddress(host)
   if (host.startsWith('unix://')) {
     const path = host.slice('unix://'.length)
     if (!path.startsWith('/')) throw new Error(`invalid listen address ${host}: the socket path must be absolute`)
@@ -73,6 +78,15 @@ export function parseListenAddress(host: string): ListenAddress {
     throw new Error(`refusing to listen on ${host}: TCP is only served on a loopback address`)
   }
   return { kind: 'tcp', host: hostname, port }
+}
+
+function parseFdAddress(host: string): ListenAddress {
+  const text = host.slice('fd://'.length)
+  const fd = text === '' ? 3 : Number(text)
+  if (!/^\d*$/.test(text) || fd < 3) {
+    throw new Error(`invalid listen address ${host}: expected fd:// or fd://N with N >= 3`)
+  }
+  return { kind: 'fd', fd }
 }
 
 /** Starts the server: connects to containerd, opens the exec service and listens. */
@@ -145,6 +159,14 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
 }
 
 async function listenOn(http: Server, listen: ListenAddress): Promise<string> {
+  if (listen.kind === 'fd') {
+    // A socket that systemd opened and bound: its path and mode are its unit's.
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject)
+      http.listen({ fd: listen.fd }, () => resolve())
+    })
+    return `fd://${listen.fd}`
+  }
   if (listen.kind === 'unix') {
     await rm(listen.path, { force: true })
     // The umask makes the socket 0660 from the moment it exists.

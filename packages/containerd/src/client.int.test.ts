@@ -129,6 +129,21 @@ describe('ContainerdClient', () => {
     await client.deleteProcess('box', execId)
   })
 
+  it('lists the task processes with their exec ids', async () => {
+    const execId = randomBytes(8).toString('hex')
+    const process = await processFor(['sleep', '30'])
+    await client.execProcess({ containerId: 'box', execId, process, terminal: false })
+    const pid = await client.startProcess('box', execId)
+    const processes = await client.listPids('box')
+    await client.killProcess('box', execId, 9)
+    await client.waitProcess('box', execId)
+    await client.deleteProcess('box', execId)
+    const task = await client.getProcess('box')
+    expect(processes).toContainEqual({ pid, execId })
+    expect(processes).toContainEqual({ pid: task.pid, execId: undefined })
+    expect(processes).toHaveLength(2)
+  })
+
   it('fails with UNAVAILABLE when the socket does not exist', async () => {
     const missing = new ContainerdClient({ address: join(fifoDir, 'missing.sock'), namespace: 'default', callTimeoutMs: 2000 })
     const error = await missing.version().catch((err: unknown) => err)

@@ -155,6 +155,18 @@ export class ContainerdClient {
     return (response.tasks as unknown[]).map(toProcessState)
   }
 
+  /**
+   * Lists the processes of a container's task. `execId` is set for exec
+   * processes when the shim reports it, as the runc shims do.
+   */
+  async listPids(containerId: string): Promise<{ pid: number; execId: string | undefined }[]> {
+    const response = await this.unary(this.tasks, 'Tasks', 'ListPids', { container_id: containerId })
+    return (response.processes as { pid: number; info: AnyMessage | null }[]).map((entry) => ({
+      pid: entry.pid,
+      execId: decodeProcessDetails(entry.info),
+    }))
+  }
+
   /** Creates an exec process in a running task; it starts with startProcess. */
   async execProcess(options: ExecProcessOptions): Promise<void> {
     const spec: AnyMessage = {
@@ -291,6 +303,18 @@ export class ContainerdClient {
       else options.signal?.addEventListener('abort', cancel, { once: true })
     })
   }
+}
+
+/**
+ * Reads the exec id of a runc ProcessDetails message (field 1, a string).
+ * Returns undefined for any other type, or for a message it cannot read.
+ */
+function decodeProcessDetails(info: AnyMessage | null): string | undefined {
+  if (!info?.type_url?.endsWith('containerd.runc.v1.ProcessDetails') || !info.value) return undefined
+  const value = info.value
+  // One field: tag 0x0a (field 1, length-delimited), a one-byte length, the text.
+  if (value.length < 2 || value[0] !== 0x0a || value[1]! >= 0x80) return undefined
+  return value.subarray(2, 2 + value[1]!).toString('utf8')
 }
 
 /** Turns a socket path or `unix://` address into a grpc-js target. */
