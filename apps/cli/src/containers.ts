@@ -53,7 +53,7 @@ async function listRows(service: ExecService, client: ContainerdClient): Promise
  * them, which covers execs of every client, not only of this process.
  * A container without a task has none.
  */
-async function execIdsOf(client: ContainerdClient, containerId: string): Promise<string[]> {
+export async function execIdsOf(client: ContainerdClient, containerId: string): Promise<string[]> {
   try {
     const processes = await client.listPids(containerId)
     return processes.flatMap((entry) => (entry.execId ? [entry.execId] : [])).sort()

@@ -133,6 +133,8 @@ async function runAttached(
   if (start.Tty) output.pipe(stdio.stdout, { end: false })
   const restore = interactive && start.Tty ? enterRawMode(stdio) : () => {}
   const stopResize = start.Tty ? followResize(service, id, stdio.stdout) : () => {}
+  // With a terminal, Ctrl-C reaches the process as a byte; without one, it is a signal to the CLI.
+  const stopForwarding = start.Tty ? () => {} : forwardSignals(service, id)
   try {
     await service.startAttached(prepared, start, {
       input: interactive ? stdio.stdin : null,
@@ -140,6 +142,7 @@ async function runAttached(
     })
     await finished(output).catch(() => {})
   } finally {
+    stopForwarding()
     stopResize()
     restore()
     if (interactive) stdio.stdin.pause()
@@ -149,6 +152,25 @@ async function runAttached(
   // A detach prints nothing and exits 0, as docker exec does.
   if (record?.detached) return 0
   return service.inspectExec(id).ExitCode ?? 0
+}
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+/**
+ * Sends SIGINT, SIGTERM and SIGHUP that the CLI receives on to the exec's
+ * process, so the CLI ends with the process's own status (130 after Ctrl-C
+ * when the process does not catch it). Returns the function that stops it.
+ */
+function forwardSignals(service: ExecService, id: string): () => void {
+  const handlers = FORWARDED_SIGNALS.map((signal) => {
+    // A process that exited meanwhile cannot be signalled; its status is reported anyway.
+    const handler = () => void service.killExec(id, signal).catch(() => {})
+    process.on(signal, handler)
+    return [signal, handler] as const
+  })
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler)
+  }
 }
 
 /** Puts a terminal stdin into raw mode and returns the function that restores it. */

@@ -4,10 +4,11 @@ import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 
 import { FORMAT_FLAG, runInspect, runPs } from './containers.js'
+import { runPsExecs } from './exec-list.js'
 import { CONNECTION_FLAGS, resolveConnection } from './daemonless.js'
 import { EVENTS_FLAGS, runEvents, type EventsFlags } from './events.js'
 import { EXEC_FLAGS, runExec, type ExecFlags } from './exec.js'
-import { addFlags, CliError, reportFailure, useDockerHelp } from './help.js'
+import { addFlags, CliError, reportFailure, useDockerHelp, type FlagSpec } from './help.js'
 import { serveCommand } from './serve.js'
 
 const USAGE = `Usage:  dexec [OPTIONS] COMMAND
@@ -73,18 +74,24 @@ function execCommand(program: Command): Command {
   return command
 }
 
+const EXECS_FLAG: FlagSpec = {
+  long: 'execs',
+  help: 'list the exec processes of the running containers instead of the containers',
+}
+
 function psCommand(program: Command): Command {
   const command = new Command('ps')
   useDockerHelp(command, {
     usage: 'dexec ps [OPTIONS]',
     description: 'List the containers of the namespace with the number of their exec processes',
-    flags: [FORMAT_FLAG, ...CONNECTION_FLAGS],
+    flags: [FORMAT_FLAG, EXECS_FLAG, ...CONNECTION_FLAGS],
   })
-  addFlags(command, [FORMAT_FLAG, ...CONNECTION_FLAGS])
+  addFlags(command, [FORMAT_FLAG, EXECS_FLAG, ...CONNECTION_FLAGS])
   command.allowExcessArguments(false)
   command.action(async () => {
-    const format = command.opts<{ format?: string }>().format ?? 'table'
-    process.stdout.write(await runPs(connectionOf(program, command), format))
+    const { format = 'table', execs } = command.opts<{ format?: string; execs?: boolean }>()
+    const connection = connectionOf(program, command)
+    process.stdout.write(await (execs ? runPsExecs(connection, format) : runPs(connection, format)))
   })
   return command
 }

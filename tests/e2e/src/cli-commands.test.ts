@@ -58,6 +58,24 @@ describe('e2e, dexec ps', () => {
   })
 })
 
+describe('e2e, dexec ps --execs', () => {
+  it('lists the running exec processes of the containers', async () => {
+    const result = await dexec(['ps', '--execs', '--format', 'json'])
+    const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(rows.map((row) => [row.ID, row.ContainerID, row.Container, row.Running, row.ExitCode])).toEqual([
+      [sleeperExecId, 'demo', 'web', true, null],
+    ])
+  })
+
+  it('prints a table with a short exec id', async () => {
+    const result = await dexec(['ps', '--execs'])
+    const [header, row, end] = result.stdout.split('\n')
+    expect(header).toMatch(/^EXEC ID {8}CONTAINER {3}PID {3,}STATUS$/)
+    expect(row).toMatch(new RegExp(`^${sleeperExecId.slice(0, 12)}   web {9}\\d+ +running$`))
+    expect(end).toBe('')
+  })
+})
+
 describe('e2e, dexec inspect', () => {
   it('prints a container as a Docker inspect array', async () => {
     const result = await dexec(['inspect', 'web'])

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { CLI_PATH, runCli, startCliStack, startTerminal, type CliStack } from './cli.js'
+import { CLI_PATH, runCli, spawnCli, startCliStack, startTerminal, type CliStack } from './cli.js'
 
 let stack: CliStack
 
@@ -41,6 +41,18 @@ describe('e2e, dexec exec', () => {
     const result = await exec(['demo', 'cat'], 'ignored')
     expect(result.stdout).toBe('')
     expect(result.code).toBe(0)
+  })
+
+  it.each([
+    { signal: 'SIGTERM', code: 143 },
+    { signal: 'SIGINT', code: 130 },
+    { signal: 'SIGHUP', code: 129 },
+  ] as const)('forwards $signal to the process and exits $code', async ({ signal, code }) => {
+    const child = spawnCli([...stack.flags, 'exec', 'demo', 'sh', '-c', 'echo ready; exec sleep 300'])
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve))
+    child.kill(signal)
+    expect(await exited).toBe(code)
   })
 
   it('rejects an unknown container with 125', async () => {
