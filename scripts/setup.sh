@@ -19,6 +19,8 @@ command -v script >/dev/null || missing+=(bsdutils)
 command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 command -v python3 >/dev/null || missing+=(python3)
+# The audit log finds the process behind a unix socket client with ss.
+command -v ss >/dev/null || missing+=(iproute2)
 # dockerd 20.10, the reference the conformance tests compare dexec with; they
 # start their own instance, so the packaged service is never used. Only the
 # tests ask for these (--with-dockerd).
@@ -26,6 +28,8 @@ if [[ "${1:-}" == "--with-dockerd" ]]; then
   command -v dockerd >/dev/null || missing+=(docker.io)
   # docker-py, one of the real clients of the end-to-end tests.
   dpkg -s python3-docker >/dev/null 2>&1 || missing+=(python3-docker)
+  # systemd-socket-activate, for the test of dexec serve under socket activation.
+  command -v systemd-socket-activate >/dev/null || missing+=(systemd)
 fi
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
