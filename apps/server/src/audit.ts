@@ -44,6 +44,8 @@ interface Session extends AuditSubject {
   bytesOut: number
   /** Settles once the start line is written, so that the end line always follows it. */
   startWritten: Promise<void>
+  /** Started by an earlier dexec process and adopted by this one after a restart. */
+  adopted: boolean
 }
 
 /** Outcome of an exec, for its end line. */
@@ -65,6 +67,8 @@ interface PendingRequest {
  * Writes one JSON line when an exec starts and one when it ends, to a file rotated by size.
  * The lines describe who ran what and how it ended, never the stream content. Writes go
  * through a buffered stream, so they never hold up an exec, and close() flushes them.
+ * NOTE: a line still queued when dexec is killed with SIGKILL (the caller lookup takes about
+ * 12 ms) is lost; an exec adopted after such a restart then has an end line without a start line.
  */
 export class AuditLog {
   readonly observer: ExecObserver
@@ -142,11 +146,15 @@ export class AuditLog {
       if (session) session.detached = true
     } else if (event.Action === 'exec_die') {
       const attributes = event.Actor.Attributes
-      this.end(execId, {
-        exitCode: Number(attributes.exitCode),
-        killed: attributes.killed === 'true',
-        timedOut: attributes.timedOut === 'true',
-      })
+      this.end(
+        execId,
+        {
+          exitCode: Number(attributes.exitCode),
+          killed: attributes.killed === 'true',
+          timedOut: attributes.timedOut === 'true',
+        },
+        attributes.name,
+      )
     }
   }
 
@@ -168,6 +176,7 @@ export class AuditLog {
       bytesIn: 0,
       bytesOut: 0,
       startWritten: Promise.resolve(),
+      adopted: false,
     }
     this.sessions.set(execId, session)
     const detached = session.detached
@@ -177,8 +186,8 @@ export class AuditLog {
     })
   }
 
-  private end(execId: string, outcome: Outcome): void {
-    const session = this.sessions.get(execId)
+  private end(execId: string, outcome: Outcome, containerName?: string): void {
+    const session = this.sessions.get(execId) ?? this.adoptedSession(execId, containerName)
     if (!session) return
     this.sessions.delete(execId)
     const time = new Date().toISOString()
@@ -191,12 +200,40 @@ export class AuditLog {
       killed: outcome.killed ?? false,
       timedOut: outcome.timedOut ?? false,
       error: outcome.error ?? null,
+      adopted: session.adopted,
     }
     this.queue(async () => {
       await session.startWritten
       const caller = await session.callerDescribed
       return { time, event: 'end', ...subjectOf(session), caller, ...result }
     })
+  }
+
+  /**
+   * Rebuilds the session of an exec that an earlier dexec process started, from its restored
+   * record, so that its exit still gets an end line. Its start line is in the log already. The
+   * caller and the byte counts died with the earlier process: caller is null, the counts 0.
+   */
+  private adoptedSession(execId: string, containerName: string | undefined): Session | undefined {
+    const record = this.service?.store.get(execId)
+    if (!record?.startedAt) return undefined
+    const elapsedNs = BigInt(Math.max(0, Date.now() - record.startedAt.getTime())) * 1_000_000n
+    const { config } = record
+    return {
+      execId,
+      containerId: config.containerId,
+      containerName: containerName ?? config.containerId,
+      command: [...config.cmd],
+      user: config.user,
+      tty: config.tty,
+      startedAt: process.hrtime.bigint() - elapsedNs,
+      callerDescribed: Promise.resolve(null),
+      detached: record.detached,
+      bytesIn: 0,
+      bytesOut: 0,
+      startWritten: Promise.resolve(),
+      adopted: true,
+    }
   }
 
   /** Writes the line that `build` resolves to; close() waits for every queued line. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,10 +11,19 @@ import { api } from './http.js'
 import { startStack, type Stack } from './stack.js'
 
 let stack: Stack
+const auditPath = join(mkdtempSync(join(tmpdir(), 'dexec-audit-')), 'audit.log')
 
 beforeAll(async () => {
-  stack = await startStack()
+  stack = await startStack({ serveArgs: ['--audit-log', auditPath] })
 })
+
+function auditLinesOf(id: string): Record<string, unknown>[] {
+  return readFileSync(auditPath, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.execId === id)
+}
 
 afterAll(async () => {
   await stack?.stop()
@@ -159,6 +171,8 @@ describe('e2e, durable exec records', () => {
     const finished = await startDetached(['sh', '-c', 'exit 4'])
     await untilExited(finished, 5_000)
     const id = await startDetached(['sleep', '5'])
+    // A line still queued when dexec gets SIGKILL is lost (NOTE in audit.ts); wait for it.
+    while (auditLinesOf(id).length === 0) await sleep(20)
     await stack.restartDexec()
 
     const listed = (await listExecs()).execs.find((exec) => exec.ID === id)
@@ -175,6 +189,12 @@ describe('e2e, durable exec records', () => {
     events.stop()
     const dies = events.events.filter((e) => e.Action === 'exec_die' && e.Actor.Attributes.execID === id)
     expect(dies.map((e) => e.Actor.Attributes.exitCode)).toEqual(['0'])
+    const lines = auditLinesOf(id)
+    expect(lines.map((line) => [line.event, line.exitCode, line.adopted])).toEqual([
+      ['start', undefined, undefined],
+      ['end', 0, true],
+    ])
+    expect(lines[1]?.durationMs).toBeGreaterThanOrEqual(4_000)
   })
 
   it('keeps the deadline of an adopted exec', async () => {
