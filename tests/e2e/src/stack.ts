@@ -41,6 +41,10 @@ export async function startStack(options: { namespace?: string; serveArgs?: stri
     '--namespace', namespace,
     '--host', `unix://${socketPath}`,
     '--state-dir', join(containerd.directory, 'dexec'),
+    // Every stack runs with the extensions on, so Docker clients are tested against them too;
+    // a test's own serveArgs come later and win.
+    '--audit-log', join(containerd.directory, 'audit.log'),
+    '--exec-timeout', '3600',
     ...(options.serveArgs ?? []),
   ]
   const launch = async () => {
