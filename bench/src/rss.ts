@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs'
+
+/** Returns the resident set size of process `pid` in bytes, from VmRSS in /proc/<pid>/status. */
+export function readRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1')
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status)
+  if (!match) throw new Error(`no VmRSS line in /proc/${pid}/status`)
+  return Number(match[1]) * 1024
+}
+
+/** Samples the RSS of one process at a fixed interval and keeps the peak. */
+export class RssSampler {
+  #peak = 0
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(
+    readonly pid: number,
+    readonly intervalMs = 25,
+  ) {}
+
+  /** Starts sampling (again), with the peak reset to the current RSS. */
+  start(): void {
+    this.stop()
+    this.#peak = readRss(this.pid)
+    this.#timer = setInterval(() => this.#sample(), this.intervalMs)
+  }
+
+  /** Stops sampling and returns the peak in bytes, with a last sample taken now. */
+  stop(): number {
+    if (this.#timer) this.#sample()
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    return this.#peak
+  }
+
+  #sample(): void {
+    try {
+      this.#peak = Math.max(this.#peak, readRss(this.pid))
+    } catch {
+      // The process has exited; the peak so far stands.
+    }
+  }
+}
