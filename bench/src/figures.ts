@@ -29,19 +29,22 @@ export async function roundtrip(server: Server): Promise<number> {
 
 /**
  * Reads `bytes` of process stdout through an attached start, multiplexed or (with `tty`) raw.
- * `stallMs` keeps the connection unread that long after the response head. Returns MiB/s
- * over the whole exchange.
+ * `stall.ms` keeps the connection unread that long after the response head, and `stall.ended`
+ * is called before reading starts. Returns MiB/s over the whole exchange.
  */
 export async function outputThroughput(
   server: Server,
   bytes: number,
   tty: boolean,
-  stallMs = 0,
+  stall?: { ms: number; ended(): void },
 ): Promise<number> {
   const started = performance.now()
   const id = await server.client.createExec(CONTAINER, { cmd: zeroWriter(bytes), tty })
   const stream = await server.client.startAttached(id, tty)
-  if (stallMs > 0) await sleep(stallMs)
+  if (stall) {
+    await sleep(stall.ms)
+    stall.ended()
+  }
   const counts = await countStream(stream, !tty)
   const elapsed = performance.now() - started
   if (counts.stdout !== bytes) {

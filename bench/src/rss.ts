@@ -25,6 +25,11 @@ export class RssSampler {
     this.#timer = setInterval(() => this.#sample(), this.intervalMs)
   }
 
+  /** The peak so far, in bytes. */
+  get peak(): number {
+    return this.#peak
+  }
+
   /** Stops sampling and returns the peak in bytes, with a last sample taken now. */
   stop(): number {
     if (this.#timer) this.#sample()
@@ -40,4 +45,16 @@ export class RssSampler {
       // The process has exited; the peak so far stands.
     }
   }
+}
+
+// Linux reports utime and stime in clock ticks, USER_HZ, which is 100 on every common platform.
+const TICKS_PER_SECOND = 100
+
+/** Returns the CPU time (user plus system) that process `pid` has used so far, in ms. */
+export function readCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+  // The command name (field 2) may contain spaces, so fields are counted after its ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return (ticks * 1000) / TICKS_PER_SECOND
 }

@@ -13,7 +13,7 @@ import {
   type ConcurrentRun,
 } from './figures.js'
 import { ContainerdFloor, ctrThroughput } from './floors.js'
-import { readRss, RssSampler } from './rss.js'
+import { readCpuMs, readRss, RssSampler } from './rss.js'
 import { startStack, type Server } from './stack.js'
 
 /** Sizes and repetitions of a run. */
@@ -57,8 +57,19 @@ export interface BenchResults {
   concurrent: Record<string, { dexec: ConcurrentRun[]; dockerd: ConcurrentRun[] }>
   /** RSS in bytes: idle after a warm-up, and the peak of each daemon during each figure. */
   rss: { idle: { dexec: number; dockerd: number }; peak: Record<string, { dexec: number; dockerd: number }> }
-  /** RSS growth in bytes while the reader stalls, and the throughput once it reads, per server. */
-  stalled: { dexec: number[]; dockerd: number[] }
+  /** CPU time (user plus system) of each daemon per run of each figure, in ms. */
+  cpu: Record<string, { dexec: number; dockerd: number }>
+  /**
+   * RSS growth in bytes with a stalled reader: up to the end of the stall, and up to the end of
+   * the stream once the reader has caught up.
+   */
+  stalled: { dexec: StalledGrowth[]; dockerd: StalledGrowth[] }
+}
+
+/** RSS growth of one stalled-reader run, in bytes. */
+export interface StalledGrowth {
+  stall: number
+  total: number
 }
 
 type Progress = (line: string) => void
@@ -77,6 +88,7 @@ export async function runBench(options: BenchOptions, progress: Progress = () =>
     stdin: emptySamples(),
     concurrent: {},
     rss: { idle: { dexec: 0, dockerd: 0 }, peak: {} },
+    cpu: {},
     stalled: { dexec: [], dockerd: [] },
   }
   progress('starting containerd, dockerd and dexec')
@@ -95,14 +107,17 @@ export async function runBench(options: BenchOptions, progress: Progress = () =>
     /** Runs `measure` on each server in turn, `times` times, with its RSS peak recorded. */
     const alternate = async (figure: string, times: number, measure: (server: Server) => Promise<void>) => {
       const peak = (results.rss.peak[figure] ??= { dexec: 0, dockerd: 0 })
+      const cpu = (results.cpu[figure] ??= { dexec: 0, dockerd: 0 })
       for (let i = 0; i < times; i++) {
         for (const server of servers) {
           const sampler = samplers.get(server.name)!
+          const cpuBefore = readCpuMs(server.pid)
           sampler.start()
           try {
             await measure(server)
           } finally {
             peak[server.name] = Math.max(peak[server.name], sampler.stop())
+            cpu[server.name] += (readCpuMs(server.pid) - cpuBefore) / times
           }
         }
       }
@@ -149,8 +164,10 @@ export async function runBench(options: BenchOptions, progress: Progress = () =>
         const before = readRss(server.pid)
         const sampler = new RssSampler(server.pid)
         sampler.start()
-        await outputThroughput(server, options.sizes.stalled, false, options.stallMs)
-        results.stalled[server.name].push(sampler.stop() - before)
+        let stallPeak = 0
+        const ended = () => (stallPeak = sampler.peak)
+        await outputThroughput(server, options.sizes.stalled, false, { ms: options.stallMs, ended })
+        results.stalled[server.name].push({ stall: stallPeak - before, total: sampler.stop() - before })
       })
     }
   } finally {
