@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process'
 import { constants as fsConstants, open as openCallback } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { Socket } from 'node:net'
@@ -7,8 +6,8 @@ import type { Readable, Writable } from 'node:stream'
 import { promisify } from 'node:util'
 
 import { FifoError } from './errors.js'
+import { mkfifo } from './mkfifo.js'
 
-const execFileAsync = promisify(execFile)
 // The callback form returns a bare fd. A FileHandle would close its fd when
 // garbage collected, behind the back of the socket that reads it.
 const openFd = promisify(openCallback)
@@ -59,7 +58,7 @@ export async function createFifoSet(options: FifoSetOptions): Promise<FifoSet> {
   const streams: Socket[] = []
   try {
     await mkdir(directory, { recursive: true, mode: 0o700 })
-    if (requested.length) await makeFifos(requested)
+    if (requested.length) await mkfifo(requested)
     const stdin = paths.stdin ? await openWriteEnd(paths.stdin) : null
     if (stdin) streams.push(stdin)
     const stdout = paths.stdout ? await openReadEnd(paths.stdout) : null
@@ -99,16 +98,6 @@ class OpenFifoSet implements FifoSet {
   private async release(): Promise<void> {
     for (const stream of [this.stdin, this.stdout, this.stderr]) stream?.destroy()
     await rm(this.directory, { recursive: true, force: true })
-  }
-}
-
-async function makeFifos(paths: string[]): Promise<void> {
-  // Node has no mkfifo(3) binding; one mkfifo(1) call creates the whole set.
-  try {
-    await execFileAsync('mkfifo', ['-m', '600', ...paths])
-  } catch (err) {
-    const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message
-    throw new FifoError(`mkfifo failed: ${detail}`, { cause: err })
   }
 }
 
