@@ -18,7 +18,7 @@ const execFileAsync = promisify(execFile)
 /** The image of dockerd's container, imported from the testkit busybox root filesystem. */
 export const BENCH_IMAGE = 'dexec-bench:busybox'
 
-// dockerd creates /run/docker/plugins whatever its flags say.
+// dockerd creates /run/docker/plugins whatever its flags are.
 const RUN_DIRECTORY = '/run/docker'
 
 /** A running private dockerd. */
@@ -31,7 +31,7 @@ export interface Dockerd {
 }
 
 /**
- * Starts dockerd 20.10 on `containerdAddress` and waits until it answers `/_ping`. A config
+ * Starts dockerd 20.10 on `containerdAddress` and waits until `/_ping` returns 200. A config
  * file of its own keeps a host `/etc/docker/daemon.json` out, and the trust key that 20.10
  * writes to `/etc/docker/key.json` by default goes into the temporary directory.
  */
@@ -56,7 +56,7 @@ export async function startDockerd(containerdAddress: string): Promise<Dockerd> 
   const client = new EngineClient(socketPath)
   const answers = () => client.request('GET', '/_ping').then((r) => r.status === 200, () => false)
   try {
-    await Promise.race([spawnError, waitFor(answers, { timeoutMs: 60_000, what: 'dockerd to answer' })])
+    await Promise.race([spawnError, waitFor(answers, { timeoutMs: 60_000, what: 'dockerd to respond to /_ping' })])
   } catch (error) {
     const tail = (await readFile(logPath, 'utf8').catch(() => '')).trim().split('\n').slice(-20)
     await stop()

@@ -1,6 +1,6 @@
 // A small Engine API client over a unix socket, used unchanged for dexec and for dockerd so that
 // a difference in the figures comes from the servers. Plain requests go through node:http with
-// keep-alive connections, as the docker CLI reuses its connections; an attached start takes a
+// keep-alive connections, as the docker CLI reuses its connections. An attached start takes a
 // raw connection of its own and keeps it for the exec's streams.
 
 import { Agent, request } from 'node:http'

@@ -8,7 +8,7 @@ import { countStream, feed } from './streams.js'
 
 const MIB = 1024 * 1024
 
-/** The shell command that writes `bytes` zero bytes (a whole number of MiB) to stdout. */
+/** Returns the shell command that writes `bytes` zero bytes (a whole number of MiB) to stdout. */
 export function zeroWriter(bytes: number): string[] {
   if (bytes % MIB !== 0) throw new Error(`invalid size ${bytes}: expected a whole number of MiB`)
   return ['sh', '-c', `dd if=/dev/zero bs=1048576 count=${bytes / MIB} 2>/dev/null`]

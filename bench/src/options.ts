@@ -53,7 +53,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     (values as Record<string, string | undefined>)[name] ?? env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`]
   const count = (name: (typeof numberOptions)[number], full: number, small: number) => {
     const text = lookup(name)
-    const value = text === undefined ? (quick ? small : full) : Number(text)
+    let value = quick ? small : full
+    if (text !== undefined) value = Number(text)
     if (!Number.isInteger(value) || value < 1) throw new Error(`invalid --${name} ${text}: expected a whole number >= 1`)
     return value
   }

@@ -128,11 +128,16 @@ export function formatTable(rows: Row[]): string {
     r.dockerd > 0 ? `${(r.dexec / r.dockerd).toFixed(2)}x` : '-',
     r.floor === null ? '-' : format(r.floor),
     r.target || '-',
-    r.pass === null ? '-' : r.pass ? 'pass' : 'FAIL',
+    verdict(r.pass),
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
   const render = (cells: string[]) => cells.map((c, i) => (i < 2 || i >= 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n')
+}
+
+function verdict(pass: boolean | null): string {
+  if (pass === null) return '-'
+  return pass ? 'pass' : 'FAIL'
 }
 
 function format(value: number): string {

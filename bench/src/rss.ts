@@ -42,7 +42,7 @@ export class RssSampler {
     try {
       this.#peak = Math.max(this.#peak, readRss(this.pid))
     } catch {
-      // The process has exited; the peak so far stands.
+      // The process has exited, so the peak so far is final.
     }
   }
 }

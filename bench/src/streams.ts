@@ -1,5 +1,5 @@
 // Readers and writers for the attached stream of an exec that count bytes instead of keeping
-// them, so that the client costs the same for both servers and holds no data in memory.
+// them, so that the client costs the same for both servers and keeps no data in memory.
 
 import type { Socket } from 'node:net'
 
@@ -9,7 +9,7 @@ import type { AttachedStart } from './engine.js'
 export interface StreamCounts {
   stdout: number
   stderr: number
-  /** The first KiB of stdout, for checking a short answer such as `wc -c`'s. */
+  /** The first KiB of stdout, for checking a short output such as that of `wc -c`. */
   head: string
 }
 

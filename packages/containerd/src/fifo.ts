@@ -1,8 +1,8 @@
 import { constants as fsConstants, open as openCallback } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
-import { Socket } from 'node:net'
+import { Socket, type SocketConstructorOpts } from 'node:net'
 import { join } from 'node:path'
-import type { Readable, Writable } from 'node:stream'
+import type { DuplexOptions, Readable, Writable } from 'node:stream'
 import { promisify } from 'node:util'
 
 import { FifoError } from './errors.js'
@@ -106,7 +106,19 @@ async function openReadEnd(path: string): Promise<Socket> {
   return new Socket({ fd, readable: true, writable: false })
 }
 
+// Bytes queued for the stdin FIFO before the client connection is paused. Node's default of
+// 16 KiB is a quarter of one 64 KiB read from the client, so the connection would pause and
+// resume on nearly every read while the shim empties the FIFO.
+const STDIN_HIGH_WATER_MARK = 256 * 1024
+
 async function openWriteEnd(path: string): Promise<Socket> {
   const fd = await openFd(path, fsConstants.O_RDWR | fsConstants.O_NONBLOCK)
-  return new Socket({ fd, readable: false, writable: true })
+  // net.Socket passes its options on to Duplex, which reads the high-water mark.
+  const options: SocketConstructorOpts & DuplexOptions = {
+    fd,
+    readable: false,
+    writable: true,
+    writableHighWaterMark: STDIN_HIGH_WATER_MARK,
+  }
+  return new Socket(options)
 }

@@ -41,7 +41,7 @@ describe('mkfifo', () => {
     expect(kinds).toEqual(paths.map(() => true))
   })
 
-  it('rejects with the mkfifo message when the directory is missing', async () => {
+  it('rejects a missing directory', async () => {
     const error = await mkfifo([join(directory, 'missing', 'x')]).catch((err: unknown) => err)
     expect(error).toBeInstanceOf(FifoError)
     expect((error as Error).message).toMatch(/No such file or directory/)

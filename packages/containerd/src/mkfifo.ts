@@ -76,7 +76,7 @@ class FifoMaker {
     if (this.#pending.size === 0) this.#setRef(false)
   }
 
-  /** Keeps the event loop alive only while a request is pending, so the shell never holds a process open. */
+  /** Keeps the event loop alive only while a request is pending, so the idle shell never keeps Node from exiting. */
   #setRef(referenced: boolean): void {
     const shell = this.#shell
     if (!shell) return
@@ -94,7 +94,7 @@ function quote(word: string): string {
 
 const maker = new FifoMaker()
 
-/** Creates FIFOs with mode 0600 at `paths`; fails with FifoError naming mkfifo's message. */
+/** Creates FIFOs with mode 0600 at `paths`. A failure rejects with a FifoError that contains mkfifo's message. */
 export function mkfifo(paths: string[]): Promise<void> {
   return maker.make(paths)
 }
