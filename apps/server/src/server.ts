@@ -15,6 +15,8 @@ import { AuditLog } from './audit.js'
 import { ServerMetrics } from './metrics.js'
 import { createUpgradeListener } from './upgrade.js'
 
+const KEEP_ALIVE_TIMEOUT_MS = 120_000
+
 /** Options of a dexec server. */
 export interface ServerOptions {
   /** containerd's socket path or `unix://` address. */
@@ -121,6 +123,11 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
 
   const app = createApp({ service, logger, metrics, audit })
   const http = createServer(getRequestListener(app.fetch))
+  // Node closes a keep-alive connection after 5 s idle by default, and a client that reuses it
+  // at that moment gets EPIPE or ECONNRESET (seen under load with 128 concurrent execs). The
+  // wait is longer than the 90 s after which Go's default HTTP transport drops idle
+  // connections, so that such a client closes first. dockerd has no idle limit at all.
+  http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
   const hijacked = new Set<Duplex>()
   http.on('upgrade', createUpgradeListener(app, logger, hijacked))
   http.on('clientError', (err, socket) => {

@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process'
 import { constants as fsConstants, open as openCallback } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
-import { Socket } from 'node:net'
+import { Socket, type SocketConstructorOpts } from 'node:net'
 import { join } from 'node:path'
-import type { Readable, Writable } from 'node:stream'
+import type { DuplexOptions, Readable, Writable } from 'node:stream'
 import { promisify } from 'node:util'
 
 import { FifoError } from './errors.js'
+import { mkfifo } from './mkfifo.js'
 
-const execFileAsync = promisify(execFile)
 // The callback form returns a bare fd. A FileHandle would close its fd when
 // garbage collected, behind the back of the socket that reads it.
 const openFd = promisify(openCallback)
@@ -59,7 +58,7 @@ export async function createFifoSet(options: FifoSetOptions): Promise<FifoSet> {
   const streams: Socket[] = []
   try {
     await mkdir(directory, { recursive: true, mode: 0o700 })
-    if (requested.length) await makeFifos(requested)
+    if (requested.length) await mkfifo(requested)
     const stdin = paths.stdin ? await openWriteEnd(paths.stdin) : null
     if (stdin) streams.push(stdin)
     const stdout = paths.stdout ? await openReadEnd(paths.stdout) : null
@@ -115,22 +114,24 @@ class OpenFifoSet implements FifoSet {
   }
 }
 
-async function makeFifos(paths: string[]): Promise<void> {
-  // Node has no mkfifo(3) binding; one mkfifo(1) call creates the whole set.
-  try {
-    await execFileAsync('mkfifo', ['-m', '600', ...paths])
-  } catch (err) {
-    const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message
-    throw new FifoError(`mkfifo failed: ${detail}`, { cause: err })
-  }
-}
-
 async function openReadEnd(path: string): Promise<Socket> {
   const fd = await openFd(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
   return new Socket({ fd, readable: true, writable: false })
 }
 
+// Bytes queued for the stdin FIFO before the client connection is paused. Node's default of
+// 16 KiB is a quarter of one 64 KiB read from the client, so the connection would pause and
+// resume on nearly every read while the shim empties the FIFO.
+const STDIN_HIGH_WATER_MARK = 256 * 1024
+
 async function openWriteEnd(path: string): Promise<Socket> {
   const fd = await openFd(path, fsConstants.O_RDWR | fsConstants.O_NONBLOCK)
-  return new Socket({ fd, readable: false, writable: true })
+  // net.Socket passes its options on to Duplex, which reads the high-water mark.
+  const options: SocketConstructorOpts & DuplexOptions = {
+    fd,
+    readable: false,
+    writable: true,
+    writableHighWaterMark: STDIN_HIGH_WATER_MARK,
+  }
+  return new Socket(options)
 }

@@ -69,11 +69,20 @@ export function frameHeader(stream: StdStream, length: number): Buffer {
   if (!Number.isInteger(length) || length < 0 || length > MAX_PAYLOAD_LENGTH) {
     throw new FrameLengthError(length)
   }
-  const header = Buffer.alloc(FRAME_HEADER_LENGTH)
+  // allocUnsafe takes the 8 bytes from Node's shared pool instead of a new allocation.
+  const header = Buffer.allocUnsafe(FRAME_HEADER_LENGTH)
   header[0] = stream
+  header[1] = 0
+  header[2] = 0
+  header[3] = 0
   header.writeUInt32BE(length, 4)
   return header
 }
+
+// While the output waits for 'drain', a FrameWriter keeps accepting chunks up to this many
+// bytes, so the process output is still read meanwhile and the chunks leave together in one
+// writev once the output drains. Node's default of 16 KiB is below one 64 KiB pipe read.
+const FRAME_WRITER_HIGH_WATER_MARK = 256 * 1024
 
 /** Writable for one stream of a muxer: each chunk becomes one frame on the shared output. */
 class FrameWriter extends Writable {
@@ -81,21 +90,32 @@ class FrameWriter extends Writable {
     private readonly output: Writable,
     private readonly stream: 1 | 2,
   ) {
-    super()
+    super({ highWaterMark: FRAME_WRITER_HIGH_WATER_MARK })
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: Callback): void {
-    this.writeFrames([chunk], callback)
+    // dockerd writes no frame for an empty write.
+    if (chunk.length === 0) return callback()
+    if (this.output.destroyed || this.output.writableEnded) {
+      return callback(this.output.errored ?? new StreamClosedError())
+    }
+    let header: Buffer
+    try {
+      header = frameHeader(this.stream, chunk.length)
+    } catch (error) {
+      return callback(error as Error)
+    }
+    // Corking hands header and payload to the output together (one writev on a socket) and
+    // leaves the payload uncopied.
+    this.output.cork()
+    this.output.write(header)
+    const ready = this.output.write(chunk)
+    this.output.uncork()
+    this.#afterWrite(ready, callback)
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: Callback): void {
-    const payloads = chunks.map(({ chunk }) => chunk)
-    this.writeFrames(payloads, callback)
-  }
-
-  private writeFrames(chunks: Buffer[], callback: Callback): void {
-    // dockerd writes no frame for an empty write.
-    const payloads = chunks.filter((chunk) => chunk.length > 0)
+    const payloads = chunks.map(({ chunk }) => chunk).filter((chunk) => chunk.length > 0)
     if (payloads.length === 0) return callback()
     if (this.output.destroyed || this.output.writableEnded) {
       return callback(this.output.errored ?? new StreamClosedError())
@@ -106,17 +126,17 @@ class FrameWriter extends Writable {
     } catch (error) {
       return callback(error as Error)
     }
-
-    // Corking hands header and payload to the output together (one writev on a socket) and
-    // leaves the payload uncopied.
     this.output.cork()
     let ready = true
-    for (const [index, payload] of payloads.entries()) {
+    for (let index = 0; index < payloads.length; index++) {
       this.output.write(headers[index])
-      ready = this.output.write(payload)
+      ready = this.output.write(payloads[index])
     }
     this.output.uncork()
+    this.#afterWrite(ready, callback)
+  }
 
+  #afterWrite(ready: boolean, callback: Callback): void {
     if (ready) callback()
     else afterDrain(this.output, callback)
   }
