@@ -16,6 +16,13 @@ Options:
   -n, --namespace string    containerd namespace (default "default", or $CONTAINERD_NAMESPACE)
   -H, --host string         address to listen on: unix:///PATH or tcp://127.0.0.1:PORT
                             (default "unix:///run/dexec.sock")
+      --group string        group (name or gid) that gets the unix socket, mode 0660
+      --tlsverify           serve HTTPS and require client certificates signed by --tlscacert;
+                            needed to listen on a TCP address that is not loopback
+      --tlscacert string    PEM file of the CA that signs client certificates
+      --tlscert string      PEM file of the server certificate
+      --tlskey string       PEM file of the server key
+      --headers-timeout n   seconds a client has to send its request headers (default 10)
       --state-dir string    directory for the FIFOs of running execs (default "${DEFAULT_STATE_DIR}")
       --keep-on-disconnect  leave an attached process running when its client goes away
                             (Docker's behaviour); by default it is killed
@@ -36,6 +43,12 @@ export async function serve(argv: string[]): Promise<number> {
       namespace: { type: 'string', short: 'n' },
       host: { type: 'string', short: 'H' },
       'state-dir': { type: 'string' },
+      group: { type: 'string' },
+      tlsverify: { type: 'boolean' },
+      tlscacert: { type: 'string' },
+      tlscert: { type: 'string' },
+      tlskey: { type: 'string' },
+      'headers-timeout': { type: 'string' },
       'keep-on-disconnect': { type: 'boolean' },
       'exec-gc-interval': { type: 'string' },
       'shutdown-timeout': { type: 'string' },
@@ -56,6 +69,10 @@ export async function serve(argv: string[]): Promise<number> {
   if (!Number.isFinite(shutdownSeconds) || shutdownSeconds < 0) {
     throw new Error(`invalid --shutdown-timeout ${values['shutdown-timeout']}: expected seconds >= 0`)
   }
+  const headersSeconds = Number(values['headers-timeout'] ?? 10)
+  if (!Number.isFinite(headersSeconds) || headersSeconds <= 0) {
+    throw new Error(`invalid --headers-timeout ${values['headers-timeout']}: expected seconds > 0`)
+  }
   const logger = pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2))
   const server = await startServer({
     containerd: values.containerd ?? process.env.CONTAINERD_ADDRESS ?? DEFAULT_CONTAINERD,
@@ -64,6 +81,9 @@ export async function serve(argv: string[]): Promise<number> {
     stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
     killOnDisconnect: !values['keep-on-disconnect'],
     gcIntervalMs: gcSeconds * 1000,
+    socketGroup: values.group,
+    tls: tlsOptions(values),
+    headersTimeoutMs: headersSeconds * 1000,
     logger,
   })
   await new Promise<void>((resolve) => {
@@ -73,4 +93,16 @@ export async function serve(argv: string[]): Promise<number> {
   logger.info({ graceSeconds: shutdownSeconds }, 'shutting down')
   await server.close(shutdownSeconds * 1000)
   return 0
+}
+
+function tlsOptions(values: { tlsverify?: boolean; tlscacert?: string; tlscert?: string; tlskey?: string }) {
+  if (!values.tlsverify) {
+    if (values.tlscacert || values.tlscert || values.tlskey) {
+      throw new Error('--tlscacert, --tlscert and --tlskey take effect only with --tlsverify')
+    }
+    return undefined
+  }
+  const { tlscacert: caFile, tlscert: certFile, tlskey: keyFile } = values
+  if (!caFile || !certFile || !keyFile) throw new Error('--tlsverify needs --tlscacert, --tlscert and --tlskey')
+  return { caFile, certFile, keyFile }
 }

@@ -1,3 +1,12 @@
 export { createApp, type AppBindings, type AppEnv, type AppOptions, type Hijack } from './app.js'
 export { DEXEC_VERSION, engineHeaders } from './headers.js'
-export { parseListenAddress, startServer, type DexecServer, type ListenAddress, type ServerOptions } from './server.js'
+export {
+  DEFAULT_HTTP_LIMITS,
+  checkListenSecurity,
+  parseListenAddress,
+  resolveGroup,
+  type HttpLimits,
+  type ListenAddress,
+  type TlsOptions,
+} from './listen.js'
+export { MAX_REQUEST_TARGET_BYTES, startServer, type DexecServer, type ServerOptions } from './server.js'

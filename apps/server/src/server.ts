@@ -1,6 +1,5 @@
-import { chmod, rm } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { rm } from 'node:fs/promises'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -9,15 +8,37 @@ import { getRequestListener } from '@hono/node-server'
 import pino, { type Logger } from 'pino'
 
 import { createApp } from './app.js'
+import {
+  DEFAULT_HTTP_LIMITS,
+  checkListenSecurity,
+  createListener,
+  listenOn,
+  parseListenAddress,
+  type TlsOptions,
+} from './listen.js'
 import { createUpgradeListener } from './upgrade.js'
+
+/** Longest request target (path and query) served, in bytes; longer gets 414. */
+export const MAX_REQUEST_TARGET_BYTES = 8 * 1024
 
 /** Options of a dexec server. */
 export interface ServerOptions {
   /** containerd's socket path or `unix://` address. */
   containerd: string
   namespace: string
-  /** The listen address: `unix:///path/to.sock` or `tcp://127.0.0.1:PORT`. */
+  /**
+   * The listen address: `unix:///path/to.sock` or `tcp://HOST:PORT`. A TCP
+   * address that is not loopback needs `tls`.
+   */
   host: string
+  /** Group name or gid that gets the unix socket (mode 0660); by default the process's group. */
+  socketGroup?: string
+  /** Serve HTTPS and accept only clients with a certificate signed by `tls.caFile`. */
+  tls?: TlsOptions
+  /** Time a client has to send its request headers, in ms (default 10,000). */
+  headersTimeoutMs?: number
+  /** Maximum size of the request line and headers, in bytes (default 16 KiB); larger gets 431. */
+  maxHeaderBytes?: number
   /** Directory for the FIFOs of running execs. */
   stateDir: string
   /** Kill an attached process when its client goes away (default true). */
@@ -37,35 +58,11 @@ export interface DexecServer {
   close(graceMs?: number): Promise<void>
 }
 
-/** A listen address, parsed. */
-export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number }
-
-/**
- * Parses `unix:///path` or `tcp://host:port`. TCP is accepted only on a
- * loopback address, because the API runs commands in containers and this
- * server has no TLS yet.
- */
-export function parseListenAddress(host: string): ListenAddress {
-  if (host.startsWith('unix://')) {
-    const path = host.slice('unix://'.length)
-    if (!path.startsWith('/')) throw new Error(`invalid listen address ${host}: the socket path must be absolute`)
-    return { kind: 'unix', path }
-  }
-  const match = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)$/.exec(host)
-  if (!match) throw new Error(`invalid listen address ${host}: expected unix:///PATH or tcp://HOST:PORT`)
-  const hostname = match[1]!.replace(/^\[|\]$/g, '')
-  const port = Number(match[2])
-  if (port > 65535) throw new Error(`invalid listen address ${host}: port ${port} is out of range`)
-  if (!['127.0.0.1', 'localhost', '::1'].includes(hostname) && !hostname.startsWith('127.')) {
-    throw new Error(`refusing to listen on ${host}: TCP is only served on a loopback address`)
-  }
-  return { kind: 'tcp', host: hostname, port }
-}
-
 /** Starts the server: connects to containerd, opens the exec service and listens. */
 export async function startServer(options: ServerOptions): Promise<DexecServer> {
   const logger = options.logger ?? pino({ level: 'silent' })
   const listen = parseListenAddress(options.host)
+  checkListenSecurity(listen, options.tls)
   const client = new ContainerdClient({ address: options.containerd, namespace: options.namespace })
   const service = new ExecService({
     client,
@@ -81,15 +78,25 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   await service.open()
 
   const app = createApp({ service, logger })
-  const http = createServer(getRequestListener(app.fetch))
+  const limits = {
+    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,
+    maxHeaderBytes: options.maxHeaderBytes ?? DEFAULT_HTTP_LIMITS.maxHeaderBytes,
+  }
+  const handler = getRequestListener(app.fetch)
+  const http = createListener(rejectLongTarget(handler), limits, options.tls)
   const hijacked = new Set<Duplex>()
-  http.on('upgrade', createUpgradeListener(app, logger, hijacked))
-  http.on('clientError', (err, socket) => {
+  const onUpgrade = createUpgradeListener(app, logger, hijacked)
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!targetTooLong(req)) return onUpgrade(req, socket, head)
+    socket.end(`HTTP/1.1 414 URI Too Long\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+  })
+  http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     logger.debug({ err }, 'invalid HTTP request')
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    if (socket.writable) socket.end(`HTTP/1.1 ${clientErrorStatus(err)}\r\nConnection: close\r\n\r\n`)
+    else socket.destroy()
   })
 
-  const address = await listenOn(http, listen)
+  const address = await listenOn(http, listen, options.socketGroup)
   logger.info({ address, containerd: options.containerd, namespace: options.namespace }, 'dexec is listening')
   return {
     service,
@@ -115,26 +122,21 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   }
 }
 
-async function listenOn(http: Server, listen: ListenAddress): Promise<string> {
-  if (listen.kind === 'unix') {
-    await rm(listen.path, { force: true })
-    // The umask makes the socket 0660 from the moment it exists.
-    const previous = process.umask(0o117)
-    try {
-      await new Promise<void>((resolve, reject) => {
-        http.once('error', reject)
-        http.listen(listen.path, () => resolve())
-      })
-    } finally {
-      process.umask(previous)
-    }
-    await chmod(listen.path, 0o660)
-    return `unix://${listen.path}`
+function targetTooLong(req: IncomingMessage): boolean {
+  return Buffer.byteLength(req.url ?? '') > MAX_REQUEST_TARGET_BYTES
+}
+
+function rejectLongTarget(handler: (req: IncomingMessage, res: ServerResponse) => unknown) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (!targetTooLong(req)) return handler(req, res)
+    res.writeHead(414, { 'Content-Type': 'application/json', Connection: 'close' })
+    res.end(`${JSON.stringify({ message: `request target is longer than ${MAX_REQUEST_TARGET_BYTES} bytes` })}\n`)
   }
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(listen.port, listen.host, () => resolve())
-  })
-  const { address, port } = http.address() as AddressInfo
-  return `tcp://${address.includes(':') ? `[${address}]` : address}:${port}`
+}
+
+/** The status line Node itself would send for a request it could not parse. */
+function clientErrorStatus(err: NodeJS.ErrnoException): string {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large'
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout'
+  return '400 Bad Request'
 }

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs'
+import { chown, readFile, rm, stat } from 'node:fs/promises'
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { isIP, type AddressInfo } from 'node:net'
+
+/** A listen address, parsed. */
+export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number }
+
+/** Files of a TLS listener that verifies client certificates, as Docker's --tlsverify uses them. */
+export interface TlsOptions {
+  /** PEM file of the CA that client certificates must be signed by. */
+  caFile: string
+  /** PEM file of the server certificate. */
+  certFile: string
+  /** PEM file of the server key. */
+  keyFile: string
+}
+
+/** Limits on the HTTP layer, applied before a request reaches the API. */
+export interface HttpLimits {
+  /** Time a client has to send the request line and headers, in ms. */
+  headersTimeoutMs: number
+  /** Maximum size of the request line plus headers, in bytes; larger gets 431. */
+  maxHeaderBytes: number
+}
+
+/** Defaults of HttpLimits: 10 s for the headers, and Node's 16 KiB for their size. */
+export const DEFAULT_HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 10_000, maxHeaderBytes: 16 * 1024 }
+
+/**
+ * Parses `unix:///path` or `tcp://host:port`. Whether a TCP address may be
+ * served without TLS is decided by checkListenSecurity.
+ */
+export function parseListenAddress(host: string): ListenAddress {
+  if (host.startsWith('unix://')) {
+    const path = host.slice('unix://'.length)
+    if (!path.startsWith('/')) throw new Error(`invalid listen address ${host}: the socket path must be absolute`)
+    return { kind: 'unix', path }
+  }
+  const match = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)$/.exec(host)
+  if (!match) throw new Error(`invalid listen address ${host}: expected unix:///PATH or tcp://HOST:PORT`)
+  const hostname = match[1]!.replace(/^\[|\]$/g, '')
+  const port = Number(match[2])
+  if (port > 65535) throw new Error(`invalid listen address ${host}: port ${port} is out of range`)
+  return { kind: 'tcp', host: hostname, port }
+}
+
+/**
+ * Throws for a TCP address that is not loopback when no TLS with client
+ * certificates is set, because anyone who reaches the API can run commands
+ * in the containers. It runs before anything is bound.
+ */
+export function checkListenSecurity(listen: ListenAddress, tls: TlsOptions | undefined): void {
+  if (listen.kind === 'unix' || tls !== undefined || isLoopback(listen.host)) return
+  const shown = listen.host.includes(':') ? `[${listen.host}]` : listen.host
+  throw new Error(
+    `refusing to listen on tcp://${shown}:${listen.port} without TLS: a non-loopback address ` +
+      'needs --tlsverify with --tlscacert, --tlscert and --tlskey',
+  )
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true
+  return isIP(host) === 4 && host.startsWith('127.')
+}
+
+/**
+ * Creates the HTTP server, or an HTTPS server that requires a client
+ * certificate signed by `tls.caFile` when TLS is set.
+ */
+export function createListener(handler: RequestListener, limits: HttpLimits, tls?: TlsOptions): Server {
+  // Node checks the timeouts at this interval. Its 30 s default would let a
+  // short headers timeout run several times over.
+  const common = {
+    maxHeaderSize: limits.maxHeaderBytes,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(limits.headersTimeoutMs / 4))),
+  }
+  const server = tls
+    ? createHttpsServer({
+        ...common,
+        ca: readFileSync(tls.caFile),
+        cert: readFileSync(tls.certFile),
+        key: readFileSync(tls.keyFile),
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+      }, handler)
+    : createHttpServer(common, handler)
+  server.headersTimeout = limits.headersTimeoutMs
+  // A request must be complete within the headers timeout plus the time a 1 MiB
+  // body needs; an upgraded connection is out of the server's hands after the
+  // upgrade, so this never cuts an attached stream.
+  server.requestTimeout = limits.headersTimeoutMs + 60_000
+  return server
+}
+
+/**
+ * Binds `server` and returns the address for clients. A unix socket is made
+ * with mode 0660 and, when `group` is set, handed to that group.
+ */
+export async function listenOn(server: Server, listen: ListenAddress, group?: string): Promise<string> {
+  if (listen.kind === 'tcp') {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(listen.port, listen.host, () => resolve())
+    })
+    const { address, port } = server.address() as AddressInfo
+    return `tcp://${address.includes(':') ? `[${address}]` : address}:${port}`
+  }
+  const gid = group === undefined ? undefined : await resolveGroup(group)
+  await rm(listen.path, { force: true })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.once('listening', () => resolve())
+    // Node binds a unix socket synchronously inside listen(), so the umask is
+    // in force exactly for the bind and the socket is never wider than 0660.
+    const previous = process.umask(0o117)
+    try {
+      server.listen(listen.path)
+    } finally {
+      process.umask(previous)
+    }
+  })
+  if (gid !== undefined) await chown(listen.path, -1, gid)
+  const mode = (await stat(listen.path)).mode & 0o777
+  if (mode !== 0o660) throw new Error(`socket ${listen.path} has mode ${mode.toString(8)}, expected 660`)
+  return `unix://${listen.path}`
+}
+
+/** Resolves a group name or numeric gid through the host's /etc/group. */
+export async function resolveGroup(group: string, groupFile = '/etc/group'): Promise<number> {
+  if (/^\d+$/.test(group)) return Number(group)
+  const text = await readFile(groupFile, 'utf8')
+  for (const line of text.split('\n')) {
+    const [name, , gid] = line.split(':')
+    if (name === group && gid !== undefined && /^\d+$/.test(gid)) return Number(gid)
+  }
+  throw new Error(`unknown group ${group}: it is not in ${groupFile}`)
+}
