@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { request } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connect as tlsConnect } from 'node:tls'
+
+import { startServer, type DexecServer } from '@dexec/server'
+import { createContainer, startContainerd, type ContainerdInstance } from '@dexec/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { makeCertificates, type TestCertificates } from './certs.js'
+import { hijackStart, readMultiplexed } from './hijack.js'
+
+let containerd: ContainerdInstance
+let certs: TestCertificates
+let certDirectory: string
+
+beforeAll(async () => {
+  containerd = await startContainerd()
+  await createContainer(containerd, { id: 'demo' })
+  certDirectory = await mkdtemp(join(tmpdir(), 'dexec-certs-'))
+  certs = await makeCertificates(certDirectory)
+})
+
+afterAll(async () => {
+  await containerd?.stop()
+  if (certDirectory) await rm(certDirectory, { recursive: true, force: true })
+})
+
+function serve(name: string, extra: Partial<Parameters<typeof startServer>[0]> = {}) {
+  return startServer({
+    containerd: containerd.address,
+    namespace: 'default',
+    host: `unix://${join(containerd.directory, `${name}.sock`)}`,
+    stateDir: join(containerd.directory, `${name}-state`),
+    ...extra,
+  })
+}
+
+describe('e2e, unix socket permissions', () => {
+  it('creates the socket with mode 0660', async () => {
+    const server = await serve('mode')
+    const path = server.address.slice('unix://'.length)
+    const mode = (await stat(path)).mode & 0o777
+    await server.close()
+    expect(mode.toString(8)).toBe('660')
+  })
+
+  it('restores the process umask after listening', async () => {
+    const before = process.umask()
+    const server = await serve('umask')
+    const after = process.umask()
+    await server.close()
+    expect(after).toBe(before)
+  })
+
+  it.each([['50'], ['staff']])('gives the socket to group %s', async (group) => {
+    const server = await serve(`group-${group}`, { socketGroup: group })
+    const stats = await stat(server.address.slice('unix://'.length))
+    await server.close()
+    expect(stats.gid).toBe(50)
+    expect((stats.mode & 0o777).toString(8)).toBe('660')
+  })
+
+  it('rejects an unknown group before listening', async () => {
+    await expect(serve('bad-group', { socketGroup: 'no-such-group-x' })).rejects.toThrow(
+      'unknown group no-such-group-x: it is not in /etc/group',
+    )
+  })
+})
+
+describe('e2e, TCP without TLS', () => {
+  it('rejects a non-loopback address before binding', async () => {
+    await expect(serve('public', { host: 'tcp://0.0.0.0:0' })).rejects.toThrow(
+      'refusing to listen on tcp://0.0.0.0:0 without TLS',
+    )
+  })
+})
+
+describe('e2e, TLS with client certificates', () => {
+  let server: DexecServer
+  let port: number
+
+  beforeAll(async () => {
+    server = await serve('tls', {
+      host: 'tcp://127.0.0.1:0',
+      tls: { caFile: certs.caFile, certFile: certs.serverCert, keyFile: certs.serverKey },
+    })
+    port = Number(server.address.split(':').at(-1))
+  })
+
+  afterAll(async () => {
+    await server?.close()
+  })
+
+  function clientOptions(cert?: string, key?: string) {
+    return {
+      host: '127.0.0.1',
+      port,
+      ca: readFileSync(certs.caFile),
+      ...(cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : {}),
+    }
+  }
+
+  function tlsRequest(method: string, path: string, body?: string, cert?: string, key?: string) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const headers = body ? { 'Content-Type': 'application/json' } : {}
+      const req = request({ ...clientOptions(cert, key), method, path, headers }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }))
+        res.on('error', reject)
+      })
+      req.on('error', reject)
+      req.end(body)
+    })
+  }
+
+  it('answers /_ping to a client with a certificate of the CA', async () => {
+    const response = await tlsRequest('GET', '/_ping', undefined, certs.clientCert, certs.clientKey)
+    expect(response.status).toBe(200)
+    expect(response.body).toBe('OK')
+  })
+
+  it('runs an attached exec over TLS', async () => {
+    const config = { AttachStdout: true, AttachStderr: true, Cmd: ['sh', '-c', 'echo over tls; exit 3'] }
+    const created = await tlsRequest(
+      'POST', '/v1.45/containers/demo/exec', JSON.stringify(config), certs.clientCert, certs.clientKey,
+    )
+    expect(created.status).toBe(201)
+    const id = (JSON.parse(created.body) as { Id: string }).Id
+    const hijacked = await hijackStart(() => tlsConnect(clientOptions(certs.clientCert, certs.clientKey)), id)
+    const output = await readMultiplexed(hijacked)
+    hijacked.socket.destroy()
+    expect(output.stdout).toBe('over tls\n')
+    const inspect = await tlsRequest('GET', `/v1.45/exec/${id}/json`, undefined, certs.clientCert, certs.clientKey)
+    expect((JSON.parse(inspect.body) as { ExitCode: number }).ExitCode).toBe(3)
+  })
+
+  it('rejects a client without a certificate', async () => {
+    await expect(tlsRequest('GET', '/_ping')).rejects.toThrow(/certificate required|ECONNRESET|socket hang up/)
+  })
+
+  it('rejects a client certificate of another CA', async () => {
+    await expect(tlsRequest('GET', '/_ping', undefined, certs.strangerCert, certs.strangerKey)).rejects.toThrow(
+      /unknown ca|ECONNRESET|socket hang up/,
+    )
+  })
+})
