@@ -99,8 +99,17 @@ async function writeResponse(socket: Duplex, response: Response): Promise<void> 
     if (name !== 'content-length' && name !== 'connection') lines.push(`${name}: ${value}`)
   })
   lines.push(`Content-Length: ${body.length}`, 'Connection: close')
-  socket.end(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), body]))
+  // The client may still be sending a body that was never read (a 413, for
+  // one). Its bytes are discarded, and the connection is cut if the client
+  // has not closed it a second after the response was written.
+  socket.on('end', () => socket.destroy())
+  socket.resume()
+  socket.end(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), body]), () => {
+    setTimeout(() => socket.destroy(), UNREAD_BODY_LINGER_MS).unref()
+  })
 }
+
+const UNREAD_BODY_LINGER_MS = 1_000
 
 function statusText(status: number): string {
   const texts: Record<number, string> = {
