@@ -22,11 +22,13 @@ export interface Stack {
   /** DOCKER_HOST for clients. */
   dockerHost: string
   dexec: ChildProcess
+  /** The state directory of dexec, where the FIFOs of running execs live. */
+  stateDir: string
   stop(): Promise<void>
 }
 
 /** Starts containerd, creates `demo` and runs `dexec serve` as its own process. */
-export async function startStack(options: { namespace?: string } = {}): Promise<Stack> {
+export async function startStack(options: { namespace?: string; serveArgs?: string[] } = {}): Promise<Stack> {
   const namespace = options.namespace ?? 'default'
   const containerd = await startContainerd()
   const demo = await createContainer(containerd, { id: 'demo', namespace })
@@ -39,6 +41,7 @@ export async function startStack(options: { namespace?: string } = {}): Promise<
       '--namespace', namespace,
       '--host', `unix://${socketPath}`,
       '--state-dir', join(containerd.directory, 'dexec'),
+      ...(options.serveArgs ?? []),
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   )
@@ -49,6 +52,7 @@ export async function startStack(options: { namespace?: string } = {}): Promise<
     socketPath,
     dockerHost: `unix://${socketPath}`,
     dexec,
+    stateDir: join(containerd.directory, 'dexec'),
     stop: async () => {
       if (dexec.exitCode === null && dexec.signalCode === null) {
         const exited = new Promise((resolve) => dexec.once('exit', resolve))
