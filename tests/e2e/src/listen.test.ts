@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
+import { connect as tcpConnect } from 'node:net'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { connect as tlsConnect } from 'node:tls'
 
 import { startServer, type DexecServer } from '@dexec/server'
@@ -75,6 +77,32 @@ describe('e2e, TCP without TLS', () => {
     await expect(serve('public', { host: 'tcp://0.0.0.0:0' })).rejects.toThrow(
       'refusing to listen on tcp://0.0.0.0:0 without TLS',
     )
+  })
+})
+
+describe('e2e, TCP on loopback', () => {
+  it('kills the process within 1 s when the client resets the connection', async () => {
+    const tcp = await serve('reset-tcp', { host: 'tcp://127.0.0.1:0' })
+    try {
+      const base = `http://${tcp.address.slice('tcp://'.length)}/v1.45`
+      const created = await fetch(`${base}/containers/demo/exec`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ AttachStdout: true, Cmd: ['sleep', '300'] }),
+      })
+      const { Id: id } = (await created.json()) as { Id: string }
+      const inspect = async () => (await (await fetch(`${base}/exec/${id}/json`)).json()) as { Running: boolean; Pid: number; ExitCode: number }
+      const port = Number(tcp.address.split(':').at(-1))
+      const hijacked = await hijackStart(() => tcpConnect(port, '127.0.0.1'), id)
+      while ((await inspect()).Pid === 0) await sleep(20)
+      hijacked.socket.resetAndDestroy()
+      const reset = Date.now()
+      while ((await inspect()).Running && Date.now() - reset < 3_000) await sleep(20)
+      expect(Date.now() - reset).toBeLessThan(1_000)
+      expect((await inspect()).ExitCode).toBe(137)
+    } finally {
+      await tcp.close()
+    }
   })
 })
 
