@@ -53,9 +53,9 @@ export function parseListenAddress(host: string): ListenAddress {
  */
 export function checkListenSecurity(listen: ListenAddress, tls: TlsOptions | undefined): void {
   if (listen.kind === 'unix' || tls !== undefined || isLoopback(listen.host)) return
-  const shown = listen.host.includes(':') ? `[${listen.host}]` : listen.host
+  const displayedHost = listen.host.includes(':') ? `[${listen.host}]` : listen.host
   throw new Error(
-    `refusing to listen on tcp://${shown}:${listen.port} without TLS: a non-loopback address ` +
+    `cannot listen on tcp://${displayedHost}:${listen.port} without TLS: a non-loopback address ` +
       'needs --tlsverify with --tlscacert, --tlscert and --tlskey',
   )
 }
@@ -88,9 +88,9 @@ export function createListener(handler: RequestListener, limits: HttpLimits, tls
       }, handler)
     : createHttpServer(common, handler)
   server.headersTimeout = limits.headersTimeoutMs
-  // A request must be complete within the headers timeout plus the time a 1 MiB
-  // body needs; an upgraded connection is out of the server's hands after the
-  // upgrade, so this never cuts an attached stream.
+  // The whole request, body included, gets 60 s more than its headers. Node
+  // stops applying both timeouts to a connection once it is upgraded (checked
+  // on Node 20), so an attached stream is never cut by them.
   server.requestTimeout = limits.headersTimeoutMs + 60_000
   return server
 }

@@ -26,7 +26,7 @@ describe('parseListenAddress', () => {
 describe('checkListenSecurity', () => {
   const tls = { caFile: 'ca.pem', certFile: 'cert.pem', keyFile: 'key.pem' }
   const refusal = (address: string) =>
-    `refusing to listen on ${address} without TLS: a non-loopback address needs --tlsverify ` +
+    `cannot listen on ${address} without TLS: a non-loopback address needs --tlsverify ` +
     'with --tlscacert, --tlscert and --tlskey'
 
   it.each(['tcp://0.0.0.0:2375', 'tcp://10.0.0.1:2375', 'tcp://[::]:2375', 'tcp://example.com:2375', 'tcp://127.example.com:1'])(

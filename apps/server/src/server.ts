@@ -18,7 +18,7 @@ import {
 } from './listen.js'
 import { createUpgradeListener } from './upgrade.js'
 
-/** Longest request target (path and query) served, in bytes; longer gets 414. */
+/** Maximum length of the request target (path and query), in bytes. A longer one gets 414. */
 export const MAX_REQUEST_TARGET_BYTES = 8 * 1024
 
 /** Options of a dexec server. */
@@ -134,7 +134,7 @@ function rejectLongTarget(handler: (req: IncomingMessage, res: ServerResponse) =
   }
 }
 
-/** The status line Node itself would send for a request it could not parse. */
+/** Returns the status line that Node itself sends for a request it cannot parse. */
 function clientErrorStatus(err: NodeJS.ErrnoException): string {
   if (err.code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large'
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout'

@@ -75,7 +75,7 @@ describe('e2e, unix socket permissions', () => {
 describe('e2e, TCP without TLS', () => {
   it('rejects a non-loopback address before binding', async () => {
     await expect(serve('public', { host: 'tcp://0.0.0.0:0' })).rejects.toThrow(
-      'refusing to listen on tcp://0.0.0.0:0 without TLS',
+      'cannot listen on tcp://0.0.0.0:0 without TLS',
     )
   })
 })
