@@ -59,8 +59,8 @@ describe('e2e, Cmd and WorkingDir reach the runtime as data', () => {
   const workingDir = `/tmp/dir with spaces 'single' "double" $(touch ${marker}); x`
 
   it('uses a WorkingDir with spaces and quotes as one path', async () => {
-    const made = await run({ Cmd: ['mkdir', '-p', workingDir] })
-    expect(made.exitCode).toBe(0)
+    const mkdir = await run({ Cmd: ['mkdir', '-p', workingDir] })
+    expect(mkdir.exitCode).toBe(0)
     const result = await run({ Cmd: ['pwd'], WorkingDir: workingDir })
     expect(result.stdout).toBe(`${workingDir}\n`)
   })
@@ -102,8 +102,8 @@ describe('e2e, unusual Env entries', () => {
     expect(entries).toContain('MULTI=one\ntwo\nthree=3')
   })
 
-  // Docker keeps `=x` in the list and runc rejects it at start; an error that is
-  // neither a missing nor a forbidden command gets exit code 128.
+  // Docker keeps `=x` in the list, and runc rejects it at start. A start error
+  // that is neither a missing nor a forbidden command gets exit code 128.
   it('fails the start of an entry with an empty name', async () => {
     const result = await run({ Cmd: ['true'], Env: ['=x'] })
     expect(result.stdout).toContain('environment variable name can\'t be empty: "=x"')

@@ -33,7 +33,7 @@ afterAll(async () => {
 
 const output = { AttachStdout: true, AttachStderr: true }
 
-/** Runs an attached exec; returns its id, or an error text when anything is off. */
+/** Runs an attached exec; returns its id, and an error text for a failed request, a wrong output size or a non-zero exit. */
 async function runChecked(cmd: string[], expectedStdoutBytes: number): Promise<{ id?: string; error?: string }> {
   try {
     const id = await createExec(stack.socketPath, 'demo', { ...output, Cmd: cmd })
@@ -166,8 +166,8 @@ describe(`e2e, a client that stops reading ${stalledLabel}`, () => {
   })
 
   it(`holds dexec RSS growth under 32 MiB, then delivers all ${stalledLabel} in order`, async () => {
-    const made = await runChecked(['sh', '-c', `head -c ${STALLED_BYTES} /dev/urandom > ${blob}`], 0)
-    expect(made.error).toBe(undefined)
+    const blobWrite = await runChecked(['sh', '-c', `head -c ${STALLED_BYTES} /dev/urandom > ${blob}`], 0)
+    expect(blobWrite.error).toBe(undefined)
     const expectedSha = await sha256Of(join(stack.demo.rootfs, blob))
 
     const id = await createExec(stack.socketPath, 'demo', { ...output, Cmd: ['cat', blob] })
