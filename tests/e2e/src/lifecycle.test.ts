@@ -3,7 +3,7 @@ import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import { createContainer, type TestContainer } from '@dexec/testkit'
+import { createContainer, ctr, type TestContainer } from '@dexec/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { followEvents } from './events.js'
@@ -34,24 +34,35 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
   return Date.now() - started
 }
 
-describe('e2e, container killed while an exec streams', () => {
+// A stopped container is one whose init exits on SIGTERM. Either way the
+// kernel kills every other process of the container with SIGKILL.
+const endings: [string, string][] = [
+  ['killed', 'SIGKILL'],
+  ['stopped', 'SIGTERM'],
+]
+
+describe.each(endings)('e2e, container %s while an exec streams', (ending, signal) => {
   let victim: TestContainer
   let id: string
   let streamEnded: number
   let dies: number
 
   beforeAll(async () => {
-    victim = await createContainer(stack.containerd, { id: 'victim' })
-    id = await createExec(stack.socketPath, 'victim', { ...output, Cmd: ['sh', '-c', 'echo up; sleep 300'] })
+    const name = `victim-${ending}`
+    victim = await createContainer(stack.containerd, {
+      id: name,
+      command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'],
+    })
+    id = await createExec(stack.socketPath, name, { ...output, Cmd: ['sh', '-c', 'echo up; sleep 300'] })
     const follower = followEvents(stack.socketPath, `?filters=${encodeURIComponent('{"event":["exec_die"]}')}`)
     await follower.ready
     const hijacked = await hijackStart(stack.socketPath, id)
     await waitUntil(async () => (await inspectExec(stack.socketPath, id)).Pid > 0, 5_000)
     const reading = readMultiplexed(hijacked)
-    const killed = Date.now()
-    await victim.kill()
+    const signalled = Date.now()
+    await ctr(stack.containerd.address, 'default', ['tasks', 'kill', '-s', signal, name])
     await reading
-    streamEnded = Date.now() - killed
+    streamEnded = Date.now() - signalled
     hijacked.socket.destroy()
     await sleep(500)
     follower.stop()
