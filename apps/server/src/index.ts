@@ -4,8 +4,10 @@ export {
   DEFAULT_HTTP_LIMITS,
   checkListenSecurity,
   parseListenAddress,
+  readTlsCredentials,
   resolveGroup,
   type HttpLimits,
+  type TlsCredentials,
   type ListenAddress,
   type TlsOptions,
 } from './listen.js'

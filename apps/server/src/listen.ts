@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { chown, readFile, rm, stat } from 'node:fs/promises'
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
@@ -65,11 +64,32 @@ function isLoopback(host: string): boolean {
   return isIP(host) === 4 && host.startsWith('127.')
 }
 
+/** PEM contents of TlsOptions, read before anything connects or listens. */
+export interface TlsCredentials {
+  ca: Buffer
+  cert: Buffer
+  key: Buffer
+}
+
+/** Reads the files of `tls`; throws naming the file that cannot be read. */
+export async function readTlsCredentials(tls: TlsOptions): Promise<TlsCredentials> {
+  const read = (flag: string, path: string) =>
+    readFile(path).catch((err: Error) => {
+      throw new Error(`failed to read ${flag} ${path}: ${err.message}`, { cause: err })
+    })
+  const [ca, cert, key] = await Promise.all([
+    read('--tlscacert', tls.caFile),
+    read('--tlscert', tls.certFile),
+    read('--tlskey', tls.keyFile),
+  ])
+  return { ca, cert, key }
+}
+
 /**
  * Creates the HTTP server, or an HTTPS server that requires a client
- * certificate signed by `tls.caFile` when TLS is set.
+ * certificate signed by `tls.ca` when TLS is set.
  */
-export function createListener(handler: RequestListener, limits: HttpLimits, tls?: TlsOptions): Server {
+export function createListener(handler: RequestListener, limits: HttpLimits, tls?: TlsCredentials): Server {
   // Node checks the timeouts at this interval. Its 30 s default would let a
   // short headers timeout run several times over.
   const common = {
@@ -77,15 +97,7 @@ export function createListener(handler: RequestListener, limits: HttpLimits, tls
     connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(limits.headersTimeoutMs / 4))),
   }
   const server = tls
-    ? createHttpsServer({
-        ...common,
-        ca: readFileSync(tls.caFile),
-        cert: readFileSync(tls.certFile),
-        key: readFileSync(tls.keyFile),
-        requestCert: true,
-        rejectUnauthorized: true,
-        minVersion: 'TLSv1.2',
-      }, handler)
+    ? createHttpsServer({ ...common, ...tls, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, handler)
     : createHttpServer(common, handler)
   server.headersTimeout = limits.headersTimeoutMs
   // The whole request, body included, gets 60 s more than its headers. Node
@@ -97,9 +109,9 @@ export function createListener(handler: RequestListener, limits: HttpLimits, tls
 
 /**
  * Binds `server` and returns the address for clients. A unix socket is made
- * with mode 0660 and, when `group` is set, handed to that group.
+ * with mode 0660 and, when `gid` is set, handed to that group.
  */
-export async function listenOn(server: Server, listen: ListenAddress, group?: string): Promise<string> {
+export async function listenOn(server: Server, listen: ListenAddress, gid?: number): Promise<string> {
   if (listen.kind === 'tcp') {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -108,7 +120,6 @@ export async function listenOn(server: Server, listen: ListenAddress, group?: st
     const { address, port } = server.address() as AddressInfo
     return `tcp://${address.includes(':') ? `[${address}]` : address}:${port}`
   }
-  const gid = group === undefined ? undefined : await resolveGroup(group)
   await rm(listen.path, { force: true })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -1,7 +1,10 @@
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+
 import { describe, expect, it } from 'vitest'
 
 import { parseTimestamp, serializeEvent } from './routes/events.js'
-import { checkListenSecurity, parseListenAddress, resolveGroup } from './listen.js'
+import { checkListenSecurity, parseListenAddress, readTlsCredentials, resolveGroup } from './listen.js'
 
 describe('parseListenAddress', () => {
   it.each([
@@ -59,6 +62,25 @@ describe('resolveGroup', () => {
 
   it('rejects an unknown name', async () => {
     await expect(resolveGroup('no-such-group-x')).rejects.toThrow('unknown group no-such-group-x: it is not in /etc/group')
+  })
+})
+
+describe('readTlsCredentials', () => {
+  const thisFile = fileURLToPath(import.meta.url)
+
+  it('names the flag and file that cannot be read', async () => {
+    const tls = { caFile: thisFile, certFile: '/nonexistent/cert.pem', keyFile: thisFile }
+    await expect(readTlsCredentials(tls)).rejects.toThrow(
+      "failed to read --tlscert /nonexistent/cert.pem: ENOENT: no such file or directory, open '/nonexistent/cert.pem'",
+    )
+  })
+
+  it('returns the contents of the three files', async () => {
+    const credentials = await readTlsCredentials({ caFile: thisFile, certFile: thisFile, keyFile: thisFile })
+    const text = await readFile(thisFile)
+    expect(credentials.ca).toEqual(text)
+    expect(credentials.cert).toEqual(text)
+    expect(credentials.key).toEqual(text)
   })
 })
 

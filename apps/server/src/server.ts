@@ -14,6 +14,8 @@ import {
   createListener,
   listenOn,
   parseListenAddress,
+  readTlsCredentials,
+  resolveGroup,
   type TlsOptions,
 } from './listen.js'
 import { createUpgradeListener } from './upgrade.js'
@@ -33,7 +35,7 @@ export interface ServerOptions {
   host: string
   /** Group name or gid that gets the unix socket (mode 0660); by default the process's group. */
   socketGroup?: string
-  /** Serve HTTPS and accept only clients with a certificate signed by `tls.caFile`. */
+  /** HTTPS that accepts only clients with a certificate signed by `tls.caFile`; plain HTTP when unset. */
   tls?: TlsOptions
   /** Time a client has to send its request headers, in ms (default 10,000). */
   headersTimeoutMs?: number
@@ -63,6 +65,10 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   const logger = options.logger ?? pino({ level: 'silent' })
   const listen = parseListenAddress(options.host)
   checkListenSecurity(listen, options.tls)
+  // Everything the options name is read before containerd is contacted, so a
+  // wrong group or certificate path fails without leaving anything open.
+  const gid = options.socketGroup === undefined ? undefined : await resolveGroup(options.socketGroup)
+  const tls = options.tls === undefined ? undefined : await readTlsCredentials(options.tls)
   const client = new ContainerdClient({ address: options.containerd, namespace: options.namespace })
   const service = new ExecService({
     client,
@@ -83,7 +89,7 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
     maxHeaderBytes: options.maxHeaderBytes ?? DEFAULT_HTTP_LIMITS.maxHeaderBytes,
   }
   const handler = getRequestListener(app.fetch)
-  const http = createListener(rejectLongTarget(handler), limits, options.tls)
+  const http = createListener(rejectLongTarget(handler), limits, tls)
   const hijacked = new Set<Duplex>()
   const onUpgrade = createUpgradeListener(app, logger, hijacked)
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -95,8 +101,17 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
     if (socket.writable) socket.end(`HTTP/1.1 ${clientErrorStatus(err)}\r\nConnection: close\r\n\r\n`)
     else socket.destroy()
   })
+  http.on('tlsClientError', (err: Error) => logger.debug({ err }, 'TLS handshake failed'))
 
-  const address = await listenOn(http, listen, options.socketGroup)
+  let address: string
+  try {
+    address = await listenOn(http, listen, gid)
+  } catch (err) {
+    http.close()
+    service.close()
+    client.close()
+    throw err
+  }
   logger.info({ address, containerd: options.containerd, namespace: options.namespace }, 'dexec is listening')
   return {
     service,
