@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 
-import { startServer } from '@dexec/server'
+import { startServer, tlsFromFlags } from '@dexec/server'
 import pino from 'pino'
 
 const DEFAULT_CONTAINERD = '/run/containerd/containerd.sock'
@@ -82,7 +82,7 @@ export async function serve(argv: string[]): Promise<number> {
     killOnDisconnect: !values['keep-on-disconnect'],
     gcIntervalMs: gcSeconds * 1000,
     socketGroup: values.group,
-    tls: tlsOptions(values),
+    tls: tlsFromFlags(values),
     headersTimeoutMs: headersSeconds * 1000,
     logger,
   })
@@ -93,16 +93,4 @@ export async function serve(argv: string[]): Promise<number> {
   logger.info({ graceSeconds: shutdownSeconds }, 'shutting down')
   await server.close(shutdownSeconds * 1000)
   return 0
-}
-
-function tlsOptions(values: { tlsverify?: boolean; tlscacert?: string; tlscert?: string; tlskey?: string }) {
-  if (!values.tlsverify) {
-    if (values.tlscacert || values.tlscert || values.tlskey) {
-      throw new Error('--tlscacert, --tlscert and --tlskey take effect only with --tlsverify')
-    }
-    return undefined
-  }
-  const { tlscacert: caFile, tlscert: certFile, tlskey: keyFile } = values
-  if (!caFile || !certFile || !keyFile) throw new Error('--tlsverify needs --tlscacert, --tlscert and --tlskey')
-  return { caFile, certFile, keyFile }
 }

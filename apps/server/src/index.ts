@@ -6,8 +6,10 @@ export {
   parseListenAddress,
   readTlsCredentials,
   resolveGroup,
+  tlsFromFlags,
   type HttpLimits,
   type TlsCredentials,
+  type TlsFlags,
   type ListenAddress,
   type TlsOptions,
 } from './listen.js'

@@ -16,6 +16,30 @@ export interface TlsOptions {
   keyFile: string
 }
 
+/** Docker's TLS flags of `dockerd` as parsed from the command line. */
+export interface TlsFlags {
+  tlsverify?: boolean
+  tlscacert?: string
+  tlscert?: string
+  tlskey?: string
+}
+
+/**
+ * Turns Docker's TLS flags into TlsOptions, undefined without --tlsverify.
+ * Throws when --tlsverify lacks a file, or a file is given without it.
+ */
+export function tlsFromFlags(flags: TlsFlags): TlsOptions | undefined {
+  const { tlsverify, tlscacert: caFile, tlscert: certFile, tlskey: keyFile } = flags
+  if (!tlsverify) {
+    if (caFile || certFile || keyFile) {
+      throw new Error('--tlscacert, --tlscert and --tlskey take effect only with --tlsverify: add --tlsverify')
+    }
+    return undefined
+  }
+  if (!caFile || !certFile || !keyFile) throw new Error('--tlsverify needs --tlscacert, --tlscert and --tlskey')
+  return { caFile, certFile, keyFile }
+}
+
 /** Limits on the HTTP layer, applied before a request reaches the API. */
 export interface HttpLimits {
   /** Time a client has to send the request line and headers, in ms. */

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 import { parseTimestamp, serializeEvent } from './routes/events.js'
-import { checkListenSecurity, parseListenAddress, readTlsCredentials, resolveGroup } from './listen.js'
+import { checkListenSecurity, parseListenAddress, readTlsCredentials, resolveGroup, tlsFromFlags } from './listen.js'
 
 describe('parseListenAddress', () => {
   it.each([
@@ -62,6 +62,28 @@ describe('resolveGroup', () => {
 
   it('rejects an unknown name', async () => {
     await expect(resolveGroup('no-such-group-x')).rejects.toThrow('unknown group no-such-group-x: it is not in /etc/group')
+  })
+})
+
+describe('tlsFromFlags', () => {
+  it('returns undefined without any flag', () => {
+    expect(tlsFromFlags({})).toBe(undefined)
+  })
+
+  it('maps the three files with --tlsverify', () => {
+    expect(tlsFromFlags({ tlsverify: true, tlscacert: 'ca.pem', tlscert: 'cert.pem', tlskey: 'key.pem' })).toEqual({
+      caFile: 'ca.pem',
+      certFile: 'cert.pem',
+      keyFile: 'key.pem',
+    })
+  })
+
+  it.each([
+    [{ tlsverify: true, tlscacert: 'ca.pem', tlscert: 'cert.pem' }, '--tlsverify needs --tlscacert, --tlscert and --tlskey'],
+    [{ tlsverify: true }, '--tlsverify needs --tlscacert, --tlscert and --tlskey'],
+    [{ tlscert: 'cert.pem' }, '--tlscacert, --tlscert and --tlskey take effect only with --tlsverify: add --tlsverify'],
+  ])('rejects %o', (flags, message) => {
+    expect(() => tlsFromFlags(flags)).toThrow(message)
   })
 })
 
