@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { request } from 'node:https'
@@ -6,6 +7,7 @@ import { connect as tcpConnect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { connect as tlsConnect } from 'node:tls'
+import { fileURLToPath } from 'node:url'
 
 import { startServer, type DexecServer } from '@dexec/server'
 import { createContainer, startContainerd, type ContainerdInstance } from '@dexec/testkit'
@@ -174,5 +176,80 @@ describe('e2e, TLS with client certificates', () => {
     await expect(tlsRequest('GET', '/_ping', undefined, certs.strangerCert, certs.strangerKey)).rejects.toThrow(
       /unknown ca|ECONNRESET|socket hang up/,
     )
+  })
+})
+
+const cliPath = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url))
+
+/** Runs `dexec serve` until it logs its address or exits; returns the address or the exit code and stderr. */
+function serveCli(args: string[]) {
+  const child = spawn(process.execPath, [cliPath, 'serve', '--log-level', 'info', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  const started = new Promise<{ address?: string; exitCode?: number | null; stderr: string }>((resolve) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      const match = /"address":"([^"]+)"/.exec(stderr)
+      if (match) resolve({ address: match[1], stderr })
+    })
+    child.once('exit', (code) => resolve({ exitCode: code, stderr }))
+  })
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    await exited
+  }
+  return { started, stop }
+}
+
+describe('e2e, dexec serve listen flags', () => {
+  const common = () => ['--containerd', containerd.address, '--state-dir', join(containerd.directory, 'cli-state')]
+
+  it('exits 125 for a public TCP address without --tlsverify', async () => {
+    const cli = serveCli([...common(), '--host', 'tcp://0.0.0.0:2375'])
+    const result = await cli.started
+    expect(result.exitCode).toBe(125)
+    expect(result.stderr).toContain('cannot listen on tcp://0.0.0.0:2375 without TLS')
+  })
+
+  it('serves HTTPS with client certificates from the TLS flags', async () => {
+    const cli = serveCli([
+      ...common(), '--host', 'tcp://127.0.0.1:0', '--tlsverify',
+      '--tlscacert', certs.caFile, '--tlscert', certs.serverCert, '--tlskey', certs.serverKey,
+    ])
+    try {
+      const { address } = await cli.started
+      expect(address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/)
+      const port = Number(address!.split(':').at(-1))
+      const status = await new Promise<number>((resolve, reject) => {
+        const options = {
+          host: '127.0.0.1', port, path: '/_ping',
+          ca: readFileSync(certs.caFile), cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey),
+        }
+        request(options, (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        }).on('error', reject).end()
+      })
+      expect(status).toBe(200)
+    } finally {
+      await cli.stop()
+    }
+  })
+
+  it('gives the socket to the --group', async () => {
+    const socketPath = join(containerd.directory, 'cli-group.sock')
+    const cli = serveCli([...common(), '--host', `unix://${socketPath}`, '--group', 'staff'])
+    try {
+      const { address } = await cli.started
+      expect(address).toBe(`unix://${socketPath}`)
+      const stats = await stat(socketPath)
+      expect(stats.gid).toBe(50)
+      expect((stats.mode & 0o777).toString(8)).toBe('660')
+    } finally {
+      await cli.stop()
+    }
   })
 })
