@@ -18,7 +18,7 @@ import {
   resolveGroup,
   type TlsOptions,
 } from './listen.js'
-import { createUpgradeListener } from './upgrade.js'
+import { createUpgradeListener, writeResponse } from './upgrade.js'
 
 /** Maximum length of the request target (path and query), in bytes. A longer one gets 414. */
 export const MAX_REQUEST_TARGET_BYTES = 8 * 1024
@@ -94,7 +94,8 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   const onUpgrade = createUpgradeListener(app, logger, hijacked)
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!targetTooLong(req)) return onUpgrade(req, socket, head)
-    socket.end(`HTTP/1.1 414 URI Too Long\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+    const headers = { 'Content-Type': 'application/json' }
+    return writeResponse(socket, new Response(targetTooLongBody(), { status: 414, headers }))
   })
   http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     logger.debug({ err }, 'invalid HTTP request')
@@ -145,8 +146,12 @@ function rejectLongTarget(handler: (req: IncomingMessage, res: ServerResponse) =
   return (req: IncomingMessage, res: ServerResponse) => {
     if (!targetTooLong(req)) return handler(req, res)
     res.writeHead(414, { 'Content-Type': 'application/json', Connection: 'close' })
-    res.end(`${JSON.stringify({ message: `request target is longer than ${MAX_REQUEST_TARGET_BYTES} bytes` })}\n`)
+    res.end(targetTooLongBody())
   }
+}
+
+function targetTooLongBody(): string {
+  return `${JSON.stringify({ message: `request target is longer than ${MAX_REQUEST_TARGET_BYTES} bytes` })}\n`
 }
 
 /** Returns the status line that Node itself sends for a request it cannot parse. */

@@ -91,8 +91,8 @@ function toHeaders(req: IncomingMessage): Headers {
   return headers
 }
 
-/** Writes a fetch Response as HTTP/1.1 with Content-Length, then closes the connection. */
-async function writeResponse(socket: Duplex, response: Response): Promise<void> {
+/** Writes a fetch Response as HTTP/1.1 with Content-Length on an upgrade connection, then closes it. */
+export async function writeResponse(socket: Duplex, response: Response): Promise<void> {
   const body = Buffer.from(await response.arrayBuffer())
   const lines = [`HTTP/1.1 ${response.status} ${response.statusText || statusText(response.status)}`]
   response.headers.forEach((value, name) => {
@@ -114,7 +114,7 @@ const UNREAD_BODY_LINGER_MS = 1_000
 function statusText(status: number): string {
   const texts: Record<number, string> = {
     200: 'OK', 201: 'Created', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict',
-    413: 'Payload Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
+    413: 'Payload Too Large', 414: 'URI Too Long', 500: 'Internal Server Error', 503: 'Service Unavailable',
   }
   return texts[status] ?? ''
 }
