@@ -30,6 +30,8 @@ if [[ "${1:-}" == "--with-dockerd" ]]; then
   dpkg -s python3-docker >/dev/null 2>&1 || missing+=(python3-docker)
   # systemd-socket-activate, for the test of dexec serve under socket activation.
   command -v systemd-socket-activate >/dev/null || missing+=(systemd)
+  # openssl makes the CA and the certificates of the TLS tests.
+  command -v openssl >/dev/null || missing+=(openssl)
 fi
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2

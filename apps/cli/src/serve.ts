@@ -70,10 +70,16 @@ export async function runServe(
   checkSocketActivation(String(values.host), env, logger)
   const shutdownSeconds = Number(values['shutdown-timeout'])
   // The server and its HTTP stack load only here, so the other commands start faster.
-  const { startServer } = await import('@dexec/server')
+  const { startServer, tlsFromFlags } = await import('@dexec/server')
   let server
   try {
-    server = await startServer({ ...toServerOptions(SERVE_OPTIONS, values), logger })
+    const tls = tlsFromFlags({
+      tlsverify: values.tlsverify === true,
+      tlscacert: values.tlscacert as string | undefined,
+      tlscert: values.tlscert as string | undefined,
+      tlskey: values.tlskey as string | undefined,
+    })
+    server = await startServer({ ...toServerOptions(SERVE_OPTIONS, values), tls, logger })
   } catch (err) {
     throw new CliError(`failed to start: ${(err as Error).message}`)
   }

@@ -1,7 +1,10 @@
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+
 import { describe, expect, it } from 'vitest'
 
 import { parseTimestamp, serializeEvent } from './routes/events.js'
-import { parseListenAddress } from './server.js'
+import { checkListenSecurity, parseListenAddress, readTlsCredentials, resolveGroup, tlsFromFlags } from './listen.js'
 
 describe('parseListenAddress', () => {
   it.each([
@@ -11,13 +14,12 @@ describe('parseListenAddress', () => {
     ['tcp://[::1]:2375', { kind: 'tcp', host: '::1', port: 2375 }],
     ['fd://', { kind: 'fd', fd: 3 }],
     ['fd://4', { kind: 'fd', fd: 4 }],
+    ['tcp://0.0.0.0:2376', { kind: 'tcp', host: '0.0.0.0', port: 2376 }],
   ])('accepts %s', (host, expected) => {
     expect(parseListenAddress(host)).toEqual(expected)
   })
 
   it.each([
-    ['tcp://0.0.0.0:2375', 'refusing to listen on tcp://0.0.0.0:2375: TCP is only served on a loopback address'],
-    ['tcp://10.0.0.1:2375', 'refusing to listen on tcp://10.0.0.1:2375: TCP is only served on a loopback address'],
     ['unix://relative.sock', 'invalid listen address unix://relative.sock: the socket path must be absolute'],
     ['http://127.0.0.1:80', 'invalid listen address http://127.0.0.1:80: expected unix:///PATH or tcp://HOST:PORT'],
     ['tcp://127.0.0.1:70000', 'invalid listen address tcp://127.0.0.1:70000: port 70000 is out of range'],
@@ -25,6 +27,86 @@ describe('parseListenAddress', () => {
     ['fd://x', 'invalid listen address fd://x: expected fd:// or fd://N with N >= 3'],
   ])('rejects %s', (host, message) => {
     expect(() => parseListenAddress(host)).toThrow(message)
+  })
+})
+
+describe('checkListenSecurity', () => {
+  const tls = { caFile: 'ca.pem', certFile: 'cert.pem', keyFile: 'key.pem' }
+  const refusal = (address: string) =>
+    `cannot listen on ${address} without TLS: a non-loopback address needs --tlsverify ` +
+    'with --tlscacert, --tlscert and --tlskey'
+
+  it.each(['tcp://0.0.0.0:2375', 'tcp://10.0.0.1:2375', 'tcp://[::]:2375', 'tcp://example.com:2375', 'tcp://127.example.com:1'])(
+    'rejects %s without TLS',
+    (host) => {
+      expect(() => checkListenSecurity(parseListenAddress(host), undefined)).toThrow(refusal(host))
+    },
+  )
+
+  it.each(['tcp://127.0.0.1:2375', 'tcp://127.1.2.3:2375', 'tcp://localhost:2375', 'tcp://[::1]:2375', 'unix:///run/x.sock'])(
+    'accepts %s without TLS',
+    (host) => {
+      expect(() => checkListenSecurity(parseListenAddress(host), undefined)).not.toThrow()
+    },
+  )
+
+  it('accepts a non-loopback address with TLS', () => {
+    expect(() => checkListenSecurity(parseListenAddress('tcp://0.0.0.0:2376'), tls)).not.toThrow()
+  })
+})
+
+describe('resolveGroup', () => {
+  it('takes a number as the gid', async () => {
+    expect(await resolveGroup('4242')).toBe(4242)
+  })
+
+  it('looks a name up in /etc/group', async () => {
+    expect(await resolveGroup('root')).toBe(0)
+  })
+
+  it('rejects an unknown name', async () => {
+    await expect(resolveGroup('no-such-group-x')).rejects.toThrow('unknown group no-such-group-x: it is not in /etc/group')
+  })
+})
+
+describe('tlsFromFlags', () => {
+  it('returns undefined without any flag', () => {
+    expect(tlsFromFlags({})).toBe(undefined)
+  })
+
+  it('maps the three files with --tlsverify', () => {
+    expect(tlsFromFlags({ tlsverify: true, tlscacert: 'ca.pem', tlscert: 'cert.pem', tlskey: 'key.pem' })).toEqual({
+      caFile: 'ca.pem',
+      certFile: 'cert.pem',
+      keyFile: 'key.pem',
+    })
+  })
+
+  it.each([
+    [{ tlsverify: true, tlscacert: 'ca.pem', tlscert: 'cert.pem' }, '--tlsverify needs --tlscacert, --tlscert and --tlskey'],
+    [{ tlsverify: true }, '--tlsverify needs --tlscacert, --tlscert and --tlskey'],
+    [{ tlscert: 'cert.pem' }, '--tlscacert, --tlscert and --tlskey take effect only with --tlsverify: add --tlsverify'],
+  ])('rejects %o', (flags, message) => {
+    expect(() => tlsFromFlags(flags)).toThrow(message)
+  })
+})
+
+describe('readTlsCredentials', () => {
+  const thisFile = fileURLToPath(import.meta.url)
+
+  it('names the flag and file that cannot be read', async () => {
+    const tls = { caFile: thisFile, certFile: '/nonexistent/cert.pem', keyFile: thisFile }
+    await expect(readTlsCredentials(tls)).rejects.toThrow(
+      "failed to read --tlscert /nonexistent/cert.pem: ENOENT: no such file or directory, open '/nonexistent/cert.pem'",
+    )
+  })
+
+  it('returns the contents of the three files', async () => {
+    const credentials = await readTlsCredentials({ caFile: thisFile, certFile: thisFile, keyFile: thisFile })
+    const text = await readFile(thisFile)
+    expect(credentials.ca).toEqual(text)
+    expect(credentials.cert).toEqual(text)
+    expect(credentials.key).toEqual(text)
   })
 })
 

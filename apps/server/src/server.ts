@@ -1,6 +1,5 @@
-import { chmod, mkdir, rm } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { mkdir, rm } from 'node:fs/promises'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -12,18 +11,42 @@ import pino, { type Logger } from 'pino'
 
 import { createApp } from './app.js'
 import { AuditLog } from './audit.js'
+import {
+  DEFAULT_HTTP_LIMITS,
+  checkListenSecurity,
+  createListener,
+  listenOn,
+  parseListenAddress,
+  readTlsCredentials,
+  resolveGroup,
+  type TlsOptions,
+} from './listen.js'
 import { ServerMetrics } from './metrics.js'
-import { createUpgradeListener } from './upgrade.js'
+import { createUpgradeListener, writeResponse } from './upgrade.js'
 
 const KEEP_ALIVE_TIMEOUT_MS = 120_000
+
+/** Maximum length of the request target (path and query), in bytes. A longer one gets 414. */
+export const MAX_REQUEST_TARGET_BYTES = 8 * 1024
 
 /** Options of a dexec server. */
 export interface ServerOptions {
   /** containerd's socket path or `unix://` address. */
   containerd: string
   namespace: string
-  /** The listen address: `unix:///path/to.sock` or `tcp://127.0.0.1:PORT`. */
+  /**
+   * The listen address: `unix:///path/to.sock`, `tcp://HOST:PORT` or `fd://[N]` (a socket
+   * that systemd passed). A TCP address that is not loopback needs `tls`.
+   */
   host: string
+  /** Group name or gid that gets the unix socket (mode 0660); by default the process's group. */
+  socketGroup?: string
+  /** HTTPS that accepts only clients with a certificate signed by `tls.caFile`; plain HTTP when unset. */
+  tls?: TlsOptions
+  /** Time a client has to send its request headers, in ms (default 10,000). */
+  headersTimeoutMs?: number
+  /** Maximum size of the request line and headers, in bytes (default 16 KiB); larger gets 431. */
+  maxHeaderBytes?: number
   /** Directory for the FIFOs of running execs and the exec record database, `execs.db`. */
   stateDir: string
   /** Kill an attached process when its client goes away (default true). */
@@ -52,49 +75,15 @@ export interface DexecServer {
   close(graceMs?: number): Promise<void>
 }
 
-/** A listen address, parsed. */
-export type ListenAddress =
-  | { kind: 'unix'; path: string }
-  | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'fd'; fd: number }
-
-/**
- * Parses `unix:///path`, `tcp://host:port` or `fd://[N]`. TCP is accepted
- * only on a loopback address, because the API runs commands in containers
- * and this server has no TLS yet. `fd://` is the first socket that systemd
- * passes (fd 3), `fd://N` a given one; the caller checks that it was passed.
- */
-export function parseListenAddress(host: string): ListenAddress {
-  if (host.startsWith('fd://')) return parseFdAddress(host)
-  if (host.startsWith('unix://')) {
-    const path = host.slice('unix://'.length)
-    if (!path.startsWith('/')) throw new Error(`invalid listen address ${host}: the socket path must be absolute`)
-    return { kind: 'unix', path }
-  }
-  const match = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)$/.exec(host)
-  if (!match) throw new Error(`invalid listen address ${host}: expected unix:///PATH or tcp://HOST:PORT`)
-  const hostname = match[1]!.replace(/^\[|\]$/g, '')
-  const port = Number(match[2])
-  if (port > 65535) throw new Error(`invalid listen address ${host}: port ${port} is out of range`)
-  if (!['127.0.0.1', 'localhost', '::1'].includes(hostname) && !hostname.startsWith('127.')) {
-    throw new Error(`refusing to listen on ${host}: TCP is only served on a loopback address`)
-  }
-  return { kind: 'tcp', host: hostname, port }
-}
-
-function parseFdAddress(host: string): ListenAddress {
-  const text = host.slice('fd://'.length)
-  const fd = text === '' ? 3 : Number(text)
-  if (!/^\d*$/.test(text) || fd < 3) {
-    throw new Error(`invalid listen address ${host}: expected fd:// or fd://N with N >= 3`)
-  }
-  return { kind: 'fd', fd }
-}
-
 /** Starts the server: connects to containerd, opens the exec service and listens. */
 export async function startServer(options: ServerOptions): Promise<DexecServer> {
   const logger = options.logger ?? pino({ level: 'silent' })
   const listen = parseListenAddress(options.host)
+  checkListenSecurity(listen, options.tls)
+  // Everything the options name is read before containerd is contacted, so a
+  // wrong group or certificate path fails without leaving anything open.
+  const gid = options.socketGroup === undefined ? undefined : await resolveGroup(options.socketGroup)
+  const tls = options.tls === undefined ? undefined : await readTlsCredentials(options.tls)
   const client = new ContainerdClient({ address: options.containerd, namespace: options.namespace })
   const metrics = new ServerMetrics()
   const audit = options.auditLog
@@ -122,20 +111,42 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   await service.open()
 
   const app = createApp({ service, logger, metrics, audit })
-  const http = createServer(getRequestListener(app.fetch))
+  const limits = {
+    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,
+    maxHeaderBytes: options.maxHeaderBytes ?? DEFAULT_HTTP_LIMITS.maxHeaderBytes,
+  }
+  const handler = getRequestListener(app.fetch)
+  const http = createListener(rejectLongTarget(handler), limits, tls)
   // Node closes a keep-alive connection after 5 s idle by default, and a client that reuses it
   // at that moment gets EPIPE or ECONNRESET (seen under load with 128 concurrent execs). The
   // wait is longer than the 90 s after which Go's default HTTP transport drops idle
   // connections, so that such a client closes first. dockerd has no idle limit at all.
   http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
   const hijacked = new Set<Duplex>()
-  http.on('upgrade', createUpgradeListener(app, logger, hijacked))
-  http.on('clientError', (err, socket) => {
-    logger.debug({ err }, 'invalid HTTP request')
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+  const onUpgrade = createUpgradeListener(app, logger, hijacked)
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!targetTooLong(req)) return onUpgrade(req, socket, head)
+    const headers = { 'Content-Type': 'application/json' }
+    return writeResponse(socket, new Response(targetTooLongBody(), { status: 414, headers }))
   })
+  http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    logger.debug({ err }, 'invalid HTTP request')
+    if (socket.writable) socket.end(`HTTP/1.1 ${clientErrorStatus(err)}\r\nConnection: close\r\n\r\n`)
+    else socket.destroy()
+  })
+  http.on('tlsClientError', (err: Error) => logger.debug({ err }, 'TLS handshake failed'))
 
-  const address = await listenOn(http, listen)
+  let address: string
+  try {
+    address = await listenOn(http, listen, gid)
+  } catch (err) {
+    http.close()
+    await audit?.close(0)
+    service.close()
+    client.close()
+    db.close()
+    throw err
+  }
   logger.info({ address, containerd: options.containerd, namespace: options.namespace }, 'dexec is listening')
   return {
     service,
@@ -165,34 +176,25 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   }
 }
 
-async function listenOn(http: Server, listen: ListenAddress): Promise<string> {
-  if (listen.kind === 'fd') {
-    // A socket that systemd opened and bound: its path and mode are its unit's.
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject)
-      http.listen({ fd: listen.fd }, () => resolve())
-    })
-    return `fd://${listen.fd}`
+function targetTooLong(req: IncomingMessage): boolean {
+  return Buffer.byteLength(req.url ?? '') > MAX_REQUEST_TARGET_BYTES
+}
+
+function rejectLongTarget(handler: (req: IncomingMessage, res: ServerResponse) => unknown) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (!targetTooLong(req)) return handler(req, res)
+    res.writeHead(414, { 'Content-Type': 'application/json', Connection: 'close' })
+    res.end(targetTooLongBody())
   }
-  if (listen.kind === 'unix') {
-    await rm(listen.path, { force: true })
-    // The umask makes the socket 0660 from the moment it exists.
-    const previous = process.umask(0o117)
-    try {
-      await new Promise<void>((resolve, reject) => {
-        http.once('error', reject)
-        http.listen(listen.path, () => resolve())
-      })
-    } finally {
-      process.umask(previous)
-    }
-    await chmod(listen.path, 0o660)
-    return `unix://${listen.path}`
-  }
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(listen.port, listen.host, () => resolve())
-  })
-  const { address, port } = http.address() as AddressInfo
-  return `tcp://${address.includes(':') ? `[${address}]` : address}:${port}`
+}
+
+function targetTooLongBody(): string {
+  return `${JSON.stringify({ message: `request target is longer than ${MAX_REQUEST_TARGET_BYTES} bytes` })}\n`
+}
+
+/** Returns the status line that Node itself sends for a request it cannot parse. */
+function clientErrorStatus(err: NodeJS.ErrnoException): string {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large'
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout'
+  return '400 Bad Request'
 }

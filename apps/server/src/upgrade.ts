@@ -91,21 +91,30 @@ function toHeaders(req: IncomingMessage): Headers {
   return headers
 }
 
-/** Writes a fetch Response as HTTP/1.1 with Content-Length, then closes the connection. */
-async function writeResponse(socket: Duplex, response: Response): Promise<void> {
+/** Writes a fetch Response as HTTP/1.1 with Content-Length on an upgrade connection, then closes it. */
+export async function writeResponse(socket: Duplex, response: Response): Promise<void> {
   const body = Buffer.from(await response.arrayBuffer())
   const lines = [`HTTP/1.1 ${response.status} ${response.statusText || statusText(response.status)}`]
   response.headers.forEach((value, name) => {
     if (name !== 'content-length' && name !== 'connection') lines.push(`${name}: ${value}`)
   })
   lines.push(`Content-Length: ${body.length}`, 'Connection: close')
-  socket.end(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), body]))
+  // The client may still be sending a body that was never read (a 413, for
+  // one). Its bytes are discarded, and the connection is cut if the client
+  // has not closed it a second after the response was written.
+  socket.on('end', () => socket.destroy())
+  socket.resume()
+  socket.end(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), body]), () => {
+    setTimeout(() => socket.destroy(), UNREAD_BODY_LINGER_MS).unref()
+  })
 }
+
+const UNREAD_BODY_LINGER_MS = 1_000
 
 function statusText(status: number): string {
   const texts: Record<number, string> = {
     200: 'OK', 201: 'Created', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict',
-    413: 'Payload Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
+    413: 'Payload Too Large', 414: 'URI Too Long', 500: 'Internal Server Error', 503: 'Service Unavailable',
   }
   return texts[status] ?? ''
 }

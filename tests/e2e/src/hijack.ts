@@ -12,8 +12,15 @@ export interface Hijacked {
   initial: Buffer
 }
 
-/** Sends POST /exec/{id}/start with Upgrade headers and reads the response head. */
-export function hijackStart(socketPath: string, execId: string, body: object = {}): Promise<Hijacked> {
+/**
+ * Sends POST /exec/{id}/start with Upgrade headers and reads the response head.
+ * `target` is a unix socket path or a function that opens the connection (TLS, TCP).
+ */
+export function hijackStart(
+  target: string | (() => Socket),
+  execId: string,
+  body: object = {},
+): Promise<Hijacked> {
   const payload = JSON.stringify(body)
   const request = [
     `POST /v1.45/exec/${execId}/start HTTP/1.1`,
@@ -26,7 +33,7 @@ export function hijackStart(socketPath: string, execId: string, body: object = {
     payload,
   ].join('\r\n')
   return new Promise((resolve, reject) => {
-    const socket = connect(socketPath)
+    const socket = typeof target === 'string' ? connect(target) : target()
     let buffered = Buffer.alloc(0)
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])

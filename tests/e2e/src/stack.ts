@@ -26,6 +26,8 @@ export interface Stack {
   dexec: ChildProcess
   /** Kills dexec with SIGKILL and starts it again with the same options and state dir. */
   restartDexec(): Promise<void>
+  /** The state directory of dexec, where the FIFOs of running execs live. */
+  stateDir: string
   stop(): Promise<void>
 }
 
@@ -66,6 +68,7 @@ export async function startStack(options: { namespace?: string; serveArgs?: stri
       await rm(socketPath, { force: true })
       stack.dexec = await launch()
     },
+    stateDir: join(containerd.directory, 'dexec'),
     stop: async () => {
       const dexec = stack.dexec
       if (dexec.exitCode === null && dexec.signalCode === null) {
