@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 
+import { createContainer, waitFor } from '@dexec/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { followEvents } from './events.js'
@@ -52,24 +53,34 @@ describe('e2e, GET /events', () => {
 
   it('keeps memory bounded while a client reads no events', async () => {
     const big = 'x'.repeat(200_000)
+    // Each round creates 200 execs with a 200 KB command in a container of its own and then
+    // removes it, which drops the records: only what the events leave behind can stay.
+    let rounds = 0
     const createMany = async () => {
-      for (let i = 0; i < 200; i++) await createExec(stack.socketPath, 'demo', { Cmd: ['true', big] })
+      const box = await createContainer(stack.containerd, { id: `events-mem-${rounds++}` })
+      let last = ''
+      for (let i = 0; i < 200; i++) last = await createExec(stack.socketPath, box.id, { Cmd: ['true', big] })
+      await box.remove()
+      await waitFor(async () => (await api(stack.socketPath, 'GET', `/v1.45/exec/${last}/json`)).status === 404, {
+        what: `the records of ${box.id} to go`,
+      })
     }
-    // The same load twice, first with no client at all: the difference is
-    // what the stalled client costs.
-    await createMany()
-    const baseline = rssMegabytes(stack.dexec.pid!)
-    await createMany()
-    const withoutClient = rssMegabytes(stack.dexec.pid!) - baseline
+    const growthOver = async (rounds: number) => {
+      const before = rssMegabytes(stack.dexec.pid!)
+      for (let i = 0; i < rounds; i++) await createMany()
+      return rssMegabytes(stack.dexec.pid!) - before
+    }
+    // Warm-up rounds first, so that the heap has grown to its working size; then the same load
+    // without a client and with a stalled one: the difference is what the stalled client costs.
+    await growthOver(2)
+    const withoutClient = await growthOver(2)
     const stalled = connect(stack.socketPath)
     stalled.write('GET /v1.45/events HTTP/1.1\r\nHost: dexec\r\n\r\n')
     stalled.pause()
-    const before = rssMegabytes(stack.dexec.pid!)
-    await createMany()
-    const withStalledClient = rssMegabytes(stack.dexec.pid!) - before
+    const withStalledClient = await growthOver(2)
     stalled.destroy()
-    // 200 events of 200 KB are 40 MB that a stalled client would hold if nothing bounded it.
-    expect(withStalledClient - withoutClient).toBeLessThan(16)
+    // 400 events of 200 KB are 80 MB that a stalled client would hold if nothing bounded it.
+    expect(withStalledClient - withoutClient).toBeLessThan(24)
     expect((await api(stack.socketPath, 'GET', '/_ping')).body).toBe('OK')
   })
 })
