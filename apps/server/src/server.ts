@@ -131,7 +131,7 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   })
   http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     logger.debug({ err }, 'invalid HTTP request')
-    if (socket.writable) socket.end(`HTTP/1.1 ${clientErrorStatus(err)}\r\nConnection: close\r\n\r\n`)
+    if (socket.writable) socket.end(clientErrorResponse(err))
     else socket.destroy()
   })
   http.on('tlsClientError', (err: Error) => logger.debug({ err }, 'TLS handshake failed'))
@@ -192,9 +192,20 @@ function targetTooLongBody(): string {
   return `${JSON.stringify({ message: `request target is longer than ${MAX_REQUEST_TARGET_BYTES} bytes` })}\n`
 }
 
-/** Returns the status line that Node itself sends for a request it cannot parse. */
-function clientErrorStatus(err: NodeJS.ErrnoException): string {
-  if (err.code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large'
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout'
-  return '400 Bad Request'
+/** Returns the response to a request that Node cannot parse, with a JSON message like every error. */
+function clientErrorResponse(err: NodeJS.ErrnoException): string {
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['431 Request Header Fields Too Large', 'request headers are larger than the limit']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['408 Request Timeout', 'request headers did not arrive in time']
+        : ['400 Bad Request', 'malformed HTTP request']
+  const body = `${JSON.stringify({ message })}\n`
+  const head = [
+    `HTTP/1.1 ${status}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+  ]
+  return `${head.join('\r\n')}\r\n\r\n${body}`
 }

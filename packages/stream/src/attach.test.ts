@@ -155,6 +155,31 @@ describe('AttachSession', () => {
     expect(Buffer.concat(chunks).toString()).toBe('a'.repeat(16) + 'b'.repeat(16))
   })
 
+  it('regression: waits for the framed output that a slow client has not taken yet', async () => {
+    const stdout = new PassThrough()
+    const written: Buffer[] = []
+    // A client that takes one write every 2 ms, with a tiny buffer: the frame writer queues.
+    const output = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(chunk)
+        setTimeout(callback, 2)
+      },
+    })
+    const { session: s } = session({ output, stdout, framing: 'multiplexed' })
+    const payload = Buffer.alloc(1024 * 1024, 7)
+    for (let offset = 0; offset < payload.length; offset += 64 * 1024) {
+      stdout.write(payload.subarray(offset, offset + 64 * 1024))
+    }
+    stdout.end()
+    await s.drain(5_000)
+    expect(s.outputEnded).toBe(true)
+    const out = sink()
+    const demuxer = new StdcopyDemuxer({ stdout: out, stderr: sink() })
+    await new Promise<void>((resolve) => demuxer.end(Buffer.concat(written), resolve))
+    expect(out.data().length).toBe(payload.length)
+  })
+
   it('reads and discards output after stop', async () => {
     const stdout = new PassThrough()
     const output = sink()

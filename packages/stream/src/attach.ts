@@ -70,8 +70,8 @@ export class AttachSession {
   constructor(private readonly options: AttachOptions) {
     this.interrupted = new Promise((resolve) => (this.resolveInterrupted = resolve))
     this.outputs = [options.stdout, options.stderr].filter((s): s is Readable => s !== null)
-    this.ended = Promise.all(this.outputs.map((s) => this.track(s))).then(() => undefined)
-    this.pipeOutput()
+    const writers = this.pipeOutput()
+    this.ended = Promise.all(this.outputs.map((s) => this.track(s, writers.get(s)))).then(() => undefined)
     this.pipeInput()
     options.output.once('close', () => this.interrupt('client-gone'))
     // A client may go away while the process is being started, before this session exists.
@@ -146,24 +146,42 @@ export class AttachSession {
     if (!this.stopped) this.resolveInterrupted(reason)
   }
 
-  private track(stream: Readable): Promise<void> {
+  /**
+   * Resolves once `stream` has ended and, when it goes through a frame writer, once that
+   * writer has handed its last frame to the client connection. The writer buffers up to its
+   * high-water mark while the client is slow, so the end of the process output alone does
+   * not mean every byte left.
+   */
+  private track(stream: Readable, writer: Writable | undefined): Promise<void> {
     // A stream with nothing buffered emits 'end' without being read, so a
     // process that wrote nothing may have ended its stream already.
     if (stream.readableEnded || stream.destroyed) return Promise.resolve()
     this.pending.add(stream)
     stream.on('data', () => (this.lastActivity = Date.now()))
-    return new Promise((resolve) => {
-      const done = () => {
-        this.pending.delete(stream)
-        resolve()
-      }
-      stream.once('end', done)
-      stream.once('close', done)
+    const source = new Promise<void>((resolve) => {
+      stream.once('end', resolve)
+      stream.once('close', resolve)
     })
+    return source
+      .then(() => {
+        // pipe() ends the writer only after a clean end of the source.
+        if (!writer || !stream.readableEnded) return
+        return new Promise<void>((resolve) => {
+          if (writer.writableFinished || writer.destroyed) return resolve()
+          writer.once('finish', resolve)
+          writer.once('close', resolve)
+          writer.once('error', () => resolve())
+        })
+      })
+      .then(() => {
+        this.pending.delete(stream)
+      })
   }
 
-  private pipeOutput(): void {
+  /** Starts copying the process output; returns the frame writer of each multiplexed stream. */
+  private pipeOutput(): Map<Readable, Writable> {
     const { output, stdout, stderr, framing } = this.options
+    const writers = new Map<Readable, Writable>()
     this.countBytes('out', framing === 'multiplexed' ? [stdout, stderr] : [stdout])
     if (framing === 'multiplexed') {
       const muxer = new StdcopyMuxer(output)
@@ -174,11 +192,13 @@ export class AttachSession {
         // listener the error would be thrown as uncaught.
         writable.on('error', () => this.interrupt('client-gone'))
         stream.pipe(writable)
+        writers.set(stream, writable)
       }
-      return
+      return writers
     }
     stdout?.pipe(output, { end: false })
     stderr?.resume()
+    return writers
   }
 
   private pipeInput(): void {

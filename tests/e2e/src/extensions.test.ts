@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -11,7 +11,8 @@ import { api } from './http.js'
 import { startStack, type Stack } from './stack.js'
 
 let stack: Stack
-const auditPath = join(mkdtempSync(join(tmpdir(), 'dexec-audit-')), 'audit.log')
+const auditDir = mkdtempSync(join(tmpdir(), 'dexec-audit-'))
+const auditPath = join(auditDir, 'audit.log')
 
 beforeAll(async () => {
   stack = await startStack({ serveArgs: ['--audit-log', auditPath] })
@@ -27,6 +28,7 @@ function auditLinesOf(id: string): Record<string, unknown>[] {
 
 afterAll(async () => {
   await stack?.stop()
+  rmSync(auditDir, { recursive: true, force: true })
 })
 
 const json = { 'Content-Type': 'application/json' }

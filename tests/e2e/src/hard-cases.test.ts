@@ -1,3 +1,7 @@
+import { Writable } from 'node:stream'
+import { finished, pipeline } from 'node:stream/promises'
+
+import { StdcopyDemuxer } from '@dexec/stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createExec, inspectExec } from './exec-api.js'
@@ -51,6 +55,32 @@ describe('e2e, cases that break Docker-compatible servers', () => {
       sizes.push(output.stdout.length)
     }
     expect(sizes).toEqual(Array(20).fill(16_777_217))
+  })
+
+  it('regression: gives a slow reader every byte, 5 times', async () => {
+    const counts: number[] = []
+    for (let run = 0; run < 5; run++) {
+      const id = await createExec(stack.socketPath, 'demo', {
+        ...attachAll,
+        Cmd: ['sh', '-c', 'dd if=/dev/zero bs=2097152 count=1 2>/dev/null'],
+      })
+      const hijacked = await hijackStart(stack.socketPath, id)
+      let received = 0
+      // Takes each chunk 10 ms late, with a small buffer, so the process output waits in dexec.
+      const slow = new Writable({
+        highWaterMark: 16 * 1024,
+        write(chunk: Buffer, _encoding, callback) {
+          received += chunk.length
+          setTimeout(callback, 10)
+        },
+      })
+      const demuxer = new StdcopyDemuxer({ stdout: slow, stderr: slow, end: true })
+      demuxer.write(hijacked.initial)
+      await pipeline(hijacked.socket, demuxer)
+      await finished(slow)
+      counts.push(received)
+    }
+    expect(counts).toEqual(Array(5).fill(2_097_152))
   })
 
   it('returns within 3 s when a background child holds the output open', async () => {

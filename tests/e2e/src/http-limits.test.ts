@@ -75,11 +75,13 @@ describe('e2e, HTTP limits', () => {
     expect(sent).toBeLessThan(request.length)
     expect(elapsed).toBeLessThan(HEADERS_TIMEOUT_MS + 2_000)
     expect(statusLine(Buffer.concat(chunks).toString())).toBe('HTTP/1.1 408 Request Timeout')
+    expect(Buffer.concat(chunks).toString().endsWith('\r\n\r\n{"message":"request headers did not arrive in time"}\n')).toBe(true)
   })
 
   it('answers 431 to headers over 16 KiB', async () => {
     const response = await exchange(`GET /_ping HTTP/1.1\r\nHost: dexec\r\nX-Big: ${'a'.repeat(17_000)}\r\n\r\n`)
     expect(statusLine(response)).toBe('HTTP/1.1 431 Request Header Fields Too Large')
+    expect(response.endsWith('\r\n\r\n{"message":"request headers are larger than the limit"}\n')).toBe(true)
   })
 
   it('answers 414 to a path over 8 KiB', async () => {
