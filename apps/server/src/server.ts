@@ -84,13 +84,14 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
   // wrong group or certificate path fails without leaving anything open.
   const gid = options.socketGroup === undefined ? undefined : await resolveGroup(options.socketGroup)
   const tls = options.tls === undefined ? undefined : await readTlsCredentials(options.tls)
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 })
+  // First of what stays open: it fails when another server uses the same state directory.
+  const db = new ExecDb(join(options.stateDir, 'execs.db'))
   const client = new ContainerdClient({ address: options.containerd, namespace: options.namespace })
   const metrics = new ServerMetrics()
   const audit = options.auditLog
     ? new AuditLog({ path: options.auditLog, maxSizeMb: options.auditLogMaxSizeMb, logger })
     : undefined
-  await mkdir(options.stateDir, { recursive: true, mode: 0o700 })
-  const db = new ExecDb(join(options.stateDir, 'execs.db'))
   const service = new ExecService({
     client,
     stateDir: options.stateDir,

@@ -39,3 +39,19 @@ export class CorruptRecordError extends ExecDbError {
     super('CORRUPT_RECORD', `exec database row ${id} is not a valid exec record`, options)
   }
 }
+
+/** Another process (or connection) holds the database: two servers share one state directory. */
+export class DatabaseInUseError extends ExecDbError {
+  override readonly name = 'DatabaseInUseError'
+
+  constructor(
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'DATABASE_IN_USE',
+      `exec database ${path} is in use by another dexec server; give each server its own state directory`,
+      options,
+    )
+  }
+}

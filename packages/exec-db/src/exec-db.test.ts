@@ -102,6 +102,15 @@ describe('ExecDb', () => {
     db.close()
   })
 
+  it('refuses a second open while the first is open, and allows it after close', () => {
+    const first = new ExecDb(path)
+    expect(() => new ExecDb(path)).toThrow(
+      `exec database ${path} is in use by another dexec server; give each server its own state directory`,
+    )
+    first.close()
+    new ExecDb(path).close()
+  })
+
   it('reports a corrupt row', () => {
     const db = new ExecDb(path)
     db.close()

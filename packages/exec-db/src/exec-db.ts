@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import type { ExecPersistence, ExecSnapshot } from '@dexec/exec-store'
 
 import { decodeSnapshot, encodeSnapshot } from './codec.js'
-import { UnsupportedSchemaError } from './errors.js'
+import { DatabaseInUseError, UnsupportedSchemaError } from './errors.js'
 
 /** The schema version that this code writes. */
 export const SCHEMA_VERSION = 1
@@ -32,13 +32,26 @@ export class ExecDb implements ExecPersistence {
   private readonly remove: Database.Statement
   private readonly selectAll: Database.Statement
 
-  /** Opens or creates the database at `path` and brings its schema up to date. */
+  /**
+   * Opens or creates the database at `path` and brings its schema up to date. The file stays
+   * locked until close(), so a second server on the same state directory fails here with
+   * DatabaseInUseError instead of adopting the first one's execs. The lock dies with the process.
+   */
   constructor(path: string) {
     this.path = path
-    this.db = new Database(path)
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('synchronous = NORMAL')
-    migrate(this.db, path)
+    this.db = new Database(path, { timeout: 0 })
+    try {
+      this.db.pragma('locking_mode = EXCLUSIVE')
+      this.db.pragma('journal_mode = WAL')
+      this.db.pragma('synchronous = NORMAL')
+      // An empty write transaction takes the exclusive lock now rather than at the first save.
+      this.db.exec('BEGIN EXCLUSIVE; COMMIT')
+      migrate(this.db, path)
+    } catch (err) {
+      this.db.close()
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new DatabaseInUseError(path, { cause: err })
+      throw err
+    }
     this.upsert = this.db.prepare(
       `INSERT INTO execs (id, container_id, created_at, status, snapshot)
        VALUES (@id, @containerId, @createdAt, @status, @snapshot)

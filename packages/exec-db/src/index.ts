@@ -1,2 +1,2 @@
 export { ExecDb, SCHEMA_VERSION } from './exec-db.js'
-export { CorruptRecordError, ExecDbError, UnsupportedSchemaError } from './errors.js'
+export { CorruptRecordError, DatabaseInUseError, ExecDbError, UnsupportedSchemaError } from './errors.js'

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { runCli } from './cli.js'
 import { followEvents } from './events.js'
 import { createExec, inspectExec } from './exec-api.js'
 import { api } from './http.js'
@@ -169,6 +170,22 @@ describe('e2e, GET /execs', () => {
 })
 
 describe('e2e, durable exec records', () => {
+  it('refuses a second server on the same state directory with 125', async () => {
+    const otherSocket = join(stack.containerd.directory, 'second.sock')
+    const result = await runCli([
+      'serve',
+      '--containerd', stack.containerd.address,
+      '--host', `unix://${otherSocket}`,
+      '--state-dir', stack.stateDir,
+    ])
+    const db = join(stack.stateDir, 'execs.db')
+    expect(result.stderr).toBe(
+      `dexec: failed to start: exec database ${db} is in use by another dexec server; give each server its own state directory\n`,
+    )
+    expect(result.code).toBe(125)
+    expect((await api(stack.socketPath, 'GET', '/_ping')).body).toBe('OK')
+  })
+
   it('adopts a running exec after dexec is killed', async () => {
     const finished = await startDetached(['sh', '-c', 'exit 4'])
     await untilExited(finished, 5_000)
