@@ -45,7 +45,11 @@ try {
   await new Promise((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
-    dexec.once('exit', resolve)
+    dexec.once('exit', (code, signal) => {
+      // Say why the demo ends: dexec itself stopped, not Ctrl-C.
+      process.stdout.write(`dexec exited (${signal ?? `code ${code}`}); stopping containerd\n`)
+      resolve()
+    })
   })
 } finally {
   // A second Ctrl-C while stopping must not leave containerd behind.
