@@ -103,7 +103,7 @@ export async function runInspect(
 async function inspectContainer(service: ExecService, client: ContainerdClient, ref: string) {
   try {
     const inspect = await service.inspectContainer(ref)
-    // The store of this process holds none of these execs, so ExecIDs come from containerd.
+    // The store of this process contains none of these execs, so ExecIDs come from containerd.
     const execIds = inspect.State.Running ? await execIdsOf(client, inspect.Id) : []
     return { ...inspect, ExecIDs: execIds.length > 0 ? execIds : null }
   } catch (err) {

@@ -51,7 +51,7 @@ const VERSION_PREFIX = /^\/v([0-9.]+)(?=\/)/
 export interface AppOptions {
   service: ExecService
   logger: Logger
-  /** Served at GET /metrics; without it that route answers 404. */
+  /** Metrics served at GET /metrics. Without them, that route returns 404. */
   metrics?: ServerMetrics
   /** Told about each exec start request, so that its lines name the caller. */
   audit?: AuditLog

@@ -67,8 +67,8 @@ interface PendingRequest {
  * Writes one JSON line when an exec starts and one when it ends, to a file rotated by size.
  * The lines describe who ran what and how it ended, never the stream content. Writes go
  * through a buffered stream, so they never hold up an exec, and close() flushes them.
- * NOTE: a line still queued when dexec is killed with SIGKILL (the caller lookup takes about
- * 12 ms) is lost; an exec adopted after such a restart then has an end line without a start line.
+ * NOTE: a line still queued when dexec is killed with SIGKILL is lost (the caller lookup takes
+ * about 12 ms). An exec adopted after such a restart then has an end line without a start line.
  */
 export class AuditLog {
   readonly observer: ExecObserver

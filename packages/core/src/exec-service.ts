@@ -303,7 +303,7 @@ export class ExecService {
     }
   }
 
-  /** Saves each change to the persistence; a failure is reported, never thrown into the exec's path. */
+  /** Saves each change to the persistence. A failure goes to onError instead of the exec's caller. */
   private persist(record: ExecRecord, change: ExecChange): void {
     // After close the persistence may be closed too; the stored state stays as it was.
     if (!this.persistence || this.closed) return

@@ -40,7 +40,7 @@ export class CorruptRecordError extends ExecDbError {
   }
 }
 
-/** Another process (or connection) holds the database: two servers share one state directory. */
+/** The database is locked by another process or connection, such as a second server on the same state directory. */
 export class DatabaseInUseError extends ExecDbError {
   override readonly name = 'DatabaseInUseError'
 

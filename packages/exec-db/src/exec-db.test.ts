@@ -102,7 +102,7 @@ describe('ExecDb', () => {
     db.close()
   })
 
-  it('refuses a second open while the first is open, and allows it after close', () => {
+  it('rejects a second open until close', () => {
     const first = new ExecDb(path)
     expect(() => new ExecDb(path)).toThrow(
       `exec database ${path} is in use by another dexec server; give each server its own state directory`,

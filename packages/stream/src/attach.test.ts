@@ -155,7 +155,7 @@ describe('AttachSession', () => {
     expect(Buffer.concat(chunks).toString()).toBe('a'.repeat(16) + 'b'.repeat(16))
   })
 
-  it('regression: waits for the framed output that a slow client has not taken yet', async () => {
+  it('regression: waits for queued frames', async () => {
     const stdout = new PassThrough()
     const written: Buffer[] = []
     // A client that takes one write every 2 ms, with a tiny buffer: the frame writer queues.

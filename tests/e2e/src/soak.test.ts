@@ -65,9 +65,9 @@ describe(`e2e, load and leaks (${FULL_SOAK ? 'full' : 'CI'} counts)`, () => {
   let startRss = 0
 
   beforeAll(async () => {
-    // Warm up, so that lazily loaded code, pools and the heap's working size
-    // count in the baseline: RSS then stays flat (about +33 MiB over the first
-    // 2,000 execs without a warm-up, measured on a 2-CPU VM, most in the first 400).
+    // Warm up, so that lazily loaded code, pools and the heap's working size count in the
+    // baseline. Without it, RSS grew about 33 MiB over the first 2,000 execs (measured on a
+    // 2-CPU VM), most of it in the first 400.
     for (let i = 0; i < 50; i++) await runChecked(['true'], 0)
     await Promise.all(Array.from({ length: 16 }, () => runChecked(['head', '-c', '102400', '/dev/zero'], 102_400)))
     // Node's HTTP client keeps idle connections open until the server's 5 s
