@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import { ContainerdClient } from '@dexec/containerd'
 import type { ExecPersistence, ExecSnapshot } from '@dexec/exec-store'
-import { createContainer, startContainerd, type ContainerdInstance } from '@dexec/testkit'
+import { createContainer, startContainerd, waitFor, type ContainerdInstance } from '@dexec/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { DockerEvent } from './events.js'
@@ -52,12 +52,8 @@ function request(overrides: Partial<CreateExecRequest>): CreateExecRequest {
   }
 }
 
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await sleep(20)
-  }
+function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  return waitFor(check, { timeoutMs, intervalMs: 20, what: 'the exec state' })
 }
 
 async function startDetached(container: string, overrides: Partial<CreateExecRequest>): Promise<string> {

@@ -2,10 +2,9 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { setTimeout as sleep } from 'node:timers/promises'
 
 import { ContainerdClient } from '@dexec/containerd'
-import { createContainer, startContainerd, type ContainerdInstance } from '@dexec/testkit'
+import { createContainer, startContainerd, waitFor, type ContainerdInstance } from '@dexec/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { DockerEvent } from './events.js'
@@ -51,12 +50,8 @@ function request(overrides: Partial<CreateExecRequest>): CreateExecRequest {
   }
 }
 
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await sleep(20)
-  }
+function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  return waitFor(check, { timeoutMs, intervalMs: 20, what: 'the exec state' })
 }
 
 describe('ExecService', () => {
