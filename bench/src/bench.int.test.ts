@@ -57,6 +57,12 @@ describe('runBench quick', () => {
         expect(Number.isFinite(row.dexec), row.figure).toBe(true)
         continue
       }
+      // CPU time comes in clock ticks of 10 ms, and a quick run of a daemon can take less.
+      if (row.figure.startsWith('CPU')) {
+        expect(row.dexec, row.figure).toBeGreaterThanOrEqual(0)
+        expect(row.dockerd, row.figure).toBeGreaterThanOrEqual(0)
+        continue
+      }
       expect(row.dexec, row.figure).toBeGreaterThan(0)
       expect(row.dockerd, row.figure).toBeGreaterThan(0)
     }

@@ -16,7 +16,14 @@ export {
   type ContainerdErrorCode,
 } from './errors.js'
 export type { ContainerdEvent } from './events.js'
-export { createFifoSet, reopenFifoSet, type FifoSet, type FifoSetOptions } from './fifo.js'
+export {
+  createFifoSet,
+  FifoReadEnd,
+  reopenFifoSet,
+  type FifoChunkHandler,
+  type FifoSet,
+  type FifoSetOptions,
+} from './fifo.js'
 export {
   OCI_PROCESS_TYPE_URL,
   type OciCapabilities,

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import { isContainerdError, reopenFifoSet, type ContainerdClient, type ProcessState } from '@dexec/containerd'
 import type { ExecRecord } from '@dexec/exec-store'
+import { discardStream } from '@dexec/stream'
 
 import { armDeadline, remainingMsOf } from './deadline.js'
 import { exitAfterWaitFailure, exitAttributes, waitForExit } from './exec-start.js'
@@ -34,8 +35,7 @@ export const LOST_EXIT_CODE = 128
  */
 export async function adoptExec(context: RecoveryContext, record: ExecRecord): Promise<void> {
   const fifos = await reopenFifoSet({ directory: context.stateDir, id: record.id })
-  fifos.stdout?.resume()
-  fifos.stderr?.resume()
+  for (const stream of [fifos.stdout, fifos.stderr]) if (stream) discardStream(stream)
   try {
     await followAdopted(context, record)
   } finally {

@@ -11,6 +11,7 @@ import {
 import type { ExecRecord } from '@dexec/exec-store'
 import {
   AttachSession,
+  discardStream,
   DEFAULT_DETACH_KEYS,
   frameHeader,
   type AttachInterruption,
@@ -69,8 +70,7 @@ export async function runDetachedStart(
   request: { Tty: boolean; ConsoleSize: [number, number] | null },
 ): Promise<void> {
   const launched = await launch(context, request.ConsoleSize, false)
-  launched.fifos.stdout?.resume()
-  launched.fifos.stderr?.resume()
+  for (const stream of [launched.fifos.stdout, launched.fifos.stderr]) if (stream) discardStream(stream)
   finishOnExit(context, launched)
 }
 
@@ -95,8 +95,8 @@ export async function runAttachedStart(
   }
   const { config } = context.record
   const { fifos } = launched
-  if (!config.attachStdout) fifos.stdout?.resume()
-  if (!config.attachStderr) fifos.stderr?.resume()
+  if (!config.attachStdout && fifos.stdout) discardStream(fifos.stdout)
+  if (!config.attachStderr && fifos.stderr) discardStream(fifos.stderr)
   if (!config.attachStdin && !config.attachStdout && !config.attachStderr) {
     // Nothing to copy: dockerd ends such a stream as soon as the process
     // runs, and the exit is recorded when it comes.

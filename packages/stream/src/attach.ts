@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream'
 
+import { copyChunks, discardStream, isChunkSource } from './chunk-source.js'
 import { DetachKeyFilter } from './escape-scanner.js'
 import { StdcopyMuxer } from './stdcopy.js'
 
@@ -114,7 +115,7 @@ export class AttachSession {
     clearInterval(this.probeTimer)
     for (const stream of this.outputs) {
       stream.unpipe()
-      stream.resume()
+      discardStream(stream)
     }
     if (this.options.input) {
       this.options.input.unpipe()
@@ -157,7 +158,8 @@ export class AttachSession {
     // process that wrote nothing may have ended its stream already.
     if (stream.readableEnded || stream.destroyed) return Promise.resolve()
     this.pending.add(stream)
-    stream.on('data', () => (this.lastActivity = Date.now()))
+    // A ChunkSource emits no 'data'; its copy marks the activity itself.
+    if (!isChunkSource(stream)) stream.on('data', () => (this.lastActivity = Date.now()))
     const source = new Promise<void>((resolve) => {
       stream.once('end', resolve)
       stream.once('close', resolve)
@@ -178,27 +180,40 @@ export class AttachSession {
       })
   }
 
-  /** Starts copying the process output; returns the frame writer of each multiplexed stream. */
+  /**
+   * Starts copying the process output; returns the frame writer of each multiplexed stream
+   * that goes through one. A ChunkSource writes straight to the output instead.
+   */
   private pipeOutput(): Map<Readable, Writable> {
     const { output, stdout, stderr, framing } = this.options
     const writers = new Map<Readable, Writable>()
-    this.countBytes('out', framing === 'multiplexed' ? [stdout, stderr] : [stdout])
-    if (framing === 'multiplexed') {
-      const muxer = new StdcopyMuxer(output)
-      for (const [stream, id] of [[stdout, 1], [stderr, 2]] as const) {
-        if (!stream) continue
-        const writable = muxer.writable(id)
-        // A write to a client that went away fails here; without a
-        // listener the error would be thrown as uncaught.
-        writable.on('error', () => this.interrupt('client-gone'))
-        stream.pipe(writable)
-        writers.set(stream, writable)
+    const copied = framing === 'multiplexed' ? ([[stdout, 1], [stderr, 2]] as const) : ([[stdout, null]] as const)
+    const muxer = new StdcopyMuxer(output)
+    for (const [stream, frame] of copied) {
+      if (!stream) continue
+      if (isChunkSource(stream)) {
+        copyChunks(stream, output, { frame, onChunk: (length) => this.onOutput(length) })
+        continue
       }
-      return writers
+      this.countBytes('out', [stream])
+      if (frame === null) {
+        stream.pipe(output, { end: false })
+        continue
+      }
+      const writable = muxer.writable(frame)
+      // A write to a client that went away fails here; without a
+      // listener the error would be thrown as uncaught.
+      writable.on('error', () => this.interrupt('client-gone'))
+      stream.pipe(writable)
+      writers.set(stream, writable)
     }
-    stdout?.pipe(output, { end: false })
-    stderr?.resume()
+    if (framing === 'raw' && stderr) discardStream(stderr)
     return writers
+  }
+
+  private onOutput(length: number): void {
+    this.lastActivity = Date.now()
+    if (!this.stopped) this.options.onBytes?.('out', length)
   }
 
   private pipeInput(): void {

@@ -7,6 +7,14 @@ export {
   TruncatedFrameError,
   UnrecognizedStreamError,
 } from './errors.js'
+export {
+  copyChunks,
+  discardStream,
+  isChunkSource,
+  type ChunkCopyOptions,
+  type ChunkHandler,
+  type ChunkSource,
+} from './chunk-source.js'
 export { DetachKeyFilter } from './escape-scanner.js'
 export {
   FRAME_HEADER_LENGTH,
