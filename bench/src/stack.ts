@@ -11,7 +11,7 @@ import { createContainer, startContainerd, waitFor, type ContainerdInstance } fr
 import { createDockerContainer, startDockerd } from './dockerd.js'
 import { EngineClient } from './engine.js'
 
-const cliPath = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url))
+const cliPath = process.env.XCLIPATH ?? fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url))
 
 /** The container that every exec of the bench runs in, on both servers. */
 export const CONTAINER = 'bench'
@@ -71,6 +71,7 @@ async function startDexec(containerd: ContainerdInstance, cpuProfileDir: string 
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run pnpm -s build first`)
   const socketPath = join(containerd.directory, 'dexec.sock')
   const nodeArgs = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []
+  nodeArgs.push(...(process.env.XNODEARGS ?? '').split(' ').filter(Boolean))
   const args = [
     ...nodeArgs,
     cliPath,

@@ -1,5 +1,5 @@
 import { constants as fsConstants, open as openCallback } from 'node:fs'
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, rm, rmdir, unlink } from 'node:fs/promises'
 import { Socket, type NetConnectOpts, type SocketConstructorOpts } from 'node:net'
 import { join } from 'node:path'
 import type { DuplexOptions, Readable, Writable } from 'node:stream'
@@ -110,8 +110,17 @@ class OpenFifoSet implements FifoSet {
 
   private async release(): Promise<void> {
     for (const stream of [this.stdin, this.stdout, this.stderr]) stream?.destroy()
-    await rm(this.directory, { recursive: true, force: true })
+    await removeFifoDirectory(this.directory, Object.values(this.paths))
   }
+}
+
+/**
+ * Removes the FIFOs at `paths` and their directory. The paths are known, so this costs one
+ * unlink each and one rmdir; only a directory that holds something else is removed recursively.
+ */
+async function removeFifoDirectory(directory: string, paths: string[]): Promise<void> {
+  await Promise.all(paths.filter(Boolean).map((path) => unlink(path).catch(() => undefined)))
+  await rmdir(directory).catch(() => rm(directory, { recursive: true, force: true }))
 }
 
 async function openReadEnd(path: string): Promise<FifoReadEnd> {

@@ -41,13 +41,18 @@ export function containerName(record: ContainerRecord): string {
 }
 
 /**
- * Finds a container by full id, then by name, then by unique id prefix, as
- * Docker resolves references. Throws NOT_FOUND with the reference as given.
+ * Finds a container by full id (read with `getById`, containerd's Containers.Get unless given),
+ * then by name, then by unique id prefix, as Docker resolves references. Throws NOT_FOUND
+ * with the reference as given.
  */
-export async function resolveContainer(client: ContainerdClient, ref: string): Promise<ContainerRecord> {
+export async function resolveContainer(
+  client: ContainerdClient,
+  ref: string,
+  getById: (id: string) => Promise<ContainerRecord> = (id) => client.getContainer(id),
+): Promise<ContainerRecord> {
   if (ref === '') throw errNoSuchContainer(ref)
   try {
-    return await client.getContainer(ref)
+    return await getById(ref)
   } catch (err) {
     if (!isContainerdError(err, 'NOT_FOUND') && !isContainerdError(err, 'INVALID_ARGUMENT')) throw err
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 
 import { ContainerdClient } from '@dexec/containerd'
-import { createContainer, startContainerd, waitFor, type ContainerdInstance } from '@dexec/testkit'
+import { createContainer, ctr, startContainerd, waitFor, type ContainerdInstance } from '@dexec/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { DockerEvent } from './events.js'
@@ -95,6 +95,25 @@ describe('ExecService', () => {
     await expect(service.createExec('created-only', request({ Cmd: ['true'] }))).rejects.toThrow(
       'container created-only is not running',
     )
+  })
+
+  it('reads a container again after containerd reports it updated', async () => {
+    await createContainer(containerd, { id: 'relabelled' })
+    const labelOf = (id: string) =>
+      events.find((e) => e.Action.startsWith('exec_create') && e.Actor.Attributes.execID === id)?.Actor.Attributes.tier
+    const first = await service.createExec('relabelled', request({ Cmd: ['true'] }))
+    expect(labelOf(first)).toBeUndefined()
+    await ctr(containerd.address, 'default', ['containers', 'label', 'relabelled', 'tier=gold'])
+    // The update reaches dexec as an event, after which the next create reads the new label.
+    let latest = ''
+    await waitFor(
+      async () => {
+        latest = await service.createExec('relabelled', request({ Cmd: ['true'] }))
+        return labelOf(latest) === 'gold'
+      },
+      { timeoutMs: 5_000, intervalMs: 50, what: 'the new label on exec_create' },
+    )
+    expect(labelOf(latest)).toBe('gold')
   })
 
   it('drops every record of a removed container', async () => {

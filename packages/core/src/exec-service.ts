@@ -32,7 +32,7 @@ import { renderContainerInspect, renderContainerSummary, renderExecInspect, type
 import { parseSignal } from './signals.js'
 import { lookupUser } from './user-lookup.js'
 import { Semaphore } from './semaphore.js'
-import { TaskStateCache } from './task-cache.js'
+import { ContainerRecordCache, TaskStateCache } from './task-cache.js'
 import { watchContainers } from './watch.js'
 import type { CreateExecRequest, ExecServiceOptions, PreparedStart, StartExecRequest } from './exec-types.js'
 
@@ -54,6 +54,7 @@ export class ExecService {
   private readonly gc: TwoPhaseGc
   private readonly pendingSizes = new Map<string, [number, number]>()
   private readonly tasks: TaskStateCache
+  private readonly containers: ContainerRecordCache
   private readonly startSlots = new Map<string, Semaphore>()
   private readonly maxConcurrentStarts: number
   private shuttingDown = false
@@ -73,6 +74,7 @@ export class ExecService {
     this.onError = options.onError ?? (() => {})
     this.observer = options.observer
     this.tasks = new TaskStateCache(this.client)
+    this.containers = new ContainerRecordCache(this.client)
     this.maxConcurrentStarts = options.maxConcurrentStarts ?? 4
     this.execTimeoutSeconds = options.execTimeoutSeconds ?? 0
     this.timeoutGraceMs = (options.execTimeoutGraceSeconds ?? 10) * 1000
@@ -105,8 +107,14 @@ export class ExecService {
     void this.pruneRestored(new Set(restored.map((record) => record.config.containerId)))
     this.gc.start()
     void watchContainers(this.client, this.watcher.signal, {
-      onEvent: (event) => this.tasks.apply(event),
-      onSubscribed: (up) => this.tasks.setTrusted(up),
+      onEvent: (event) => {
+        this.tasks.apply(event)
+        this.containers.apply(event)
+      },
+      onSubscribed: (up) => {
+        this.tasks.setTrusted(up)
+        this.containers.setTrusted(up)
+      },
       onReconnect: () => void reconcileRunning(this.recovery(), this.store.values()),
       onContainerStopped: (id) => this.onContainerStopped(id),
       onContainerDeleted: (id) => this.store.deleteContainer(id),
@@ -369,14 +377,14 @@ export class ExecService {
   }
 
   private async requireRunning(ref: string): Promise<ContainerView> {
-    const record = await resolveContainer(this.client, ref)
+    const record = await resolveContainer(this.client, ref, (id) => this.containers.get(id))
     return requireRunningView(this.tasks, record, ref)
   }
 
   private async requireContainerOf(record: ExecRecord): Promise<ContainerView> {
     let container: ContainerRecord
     try {
-      container = await this.client.getContainer(record.config.containerId)
+      container = await this.containers.get(record.config.containerId)
     } catch (err) {
       if (toDexecError(err).kind === 'NOT_FOUND') throw errNoSuchContainer(record.id)
       throw toDexecError(err)

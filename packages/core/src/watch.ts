@@ -35,6 +35,8 @@ const TOPICS = [
   '/tasks/paused',
   '/tasks/resumed',
   '/tasks/delete',
+  '/containers/create',
+  '/containers/update',
   '/containers/delete',
 ].map((topic) => `topic=="${topic}"`)
 const MAX_BACKOFF_MS = 5_000
