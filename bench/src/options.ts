@@ -24,6 +24,8 @@ Options:
       --rounds n           roundtrips per concurrent worker (default 2; quick 1)
       --only list          measure only these figures: roundtrip,concurrent,stdout,tty,stdin,stalled
       --cpu-prof dir       write a V8 CPU profile of dexec into dir
+      --node-flags list    space-separated Node options for the dexec process, such as
+                           "--max-semi-space-size=1"
   -h, --help               print this help
 
 Each option also reads an environment variable: BENCH_STDOUT_MIB, BENCH_TTY_MIB, ...
@@ -43,6 +45,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       concurrency: stringOption,
       only: stringOption,
       'cpu-prof': stringOption,
+      'node-flags': stringOption,
       ...Object.fromEntries(numberOptions.map((name) => [name, stringOption])),
     },
     strict: true,
@@ -77,6 +80,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     concurrentRounds: count('rounds', 2, 1),
     stallMs: count('stall-ms', 5000, 300),
     ...(lookup('cpu-prof') ? { cpuProfileDir: lookup('cpu-prof') } : {}),
+    nodeFlags: (lookup('node-flags') ?? '').split(' ').filter(Boolean),
     ...(only ? { only: list(only) } : {}),
   }
 }

@@ -32,6 +32,8 @@ export interface BenchOptions {
   stallMs: number
   /** Directory for a CPU profile of the dexec child. */
   cpuProfileDir?: string
+  /** Node options given to the dexec process. */
+  nodeFlags?: string[]
   /** Measure only the figures named here (roundtrip, concurrent, stdout, tty, stdin, stalled). */
   only?: string[]
 }
@@ -92,7 +94,7 @@ export async function runBench(options: BenchOptions, progress: Progress = () =>
     stalled: { dexec: [], dockerd: [] },
   }
   progress('starting containerd, dockerd and dexec')
-  const stack = await startStack({ cpuProfileDir: options.cpuProfileDir })
+  const stack = await startStack({ cpuProfileDir: options.cpuProfileDir, nodeFlags: options.nodeFlags })
   const floor = new ContainerdFloor(stack.containerd)
   const servers = [stack.dexec, stack.dockerd]
   const samplers = new Map(servers.map((server) => [server.name, new RssSampler(server.pid)]))

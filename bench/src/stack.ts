@@ -11,7 +11,7 @@ import { createContainer, startContainerd, waitFor, type ContainerdInstance } fr
 import { createDockerContainer, startDockerd } from './dockerd.js'
 import { EngineClient } from './engine.js'
 
-const cliPath = process.env.XCLIPATH ?? fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url))
+const cliPath = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url))
 
 /** The container that every exec of the bench runs in, on both servers. */
 export const CONTAINER = 'bench'
@@ -37,6 +37,8 @@ export interface BenchStack {
 export interface StackOptions {
   /** Directory for a V8 CPU profile of dexec (node --cpu-prof), written when it stops. */
   cpuProfileDir?: string
+  /** Node options given to the dexec process. */
+  nodeFlags?: string[]
 }
 
 /** Starts containerd, dockerd and dexec, and the container `bench` on both servers. */
@@ -51,7 +53,7 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
     cleanups.push(() => dockerd.stop())
     await createDockerContainer(dockerd, CONTAINER)
     await createContainer(containerd, { id: CONTAINER })
-    const dexec = await startDexec(containerd, options.cpuProfileDir)
+    const dexec = await startDexec(containerd, options)
     cleanups.push(dexec.stop)
     const dockerdClient = new EngineClient(dockerd.socketPath)
     cleanups.push(async () => dockerdClient.close())
@@ -67,11 +69,10 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
   }
 }
 
-async function startDexec(containerd: ContainerdInstance, cpuProfileDir: string | undefined) {
+async function startDexec(containerd: ContainerdInstance, { cpuProfileDir, nodeFlags = [] }: StackOptions) {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run pnpm -s build first`)
   const socketPath = join(containerd.directory, 'dexec.sock')
-  const nodeArgs = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []
-  nodeArgs.push(...(process.env.XNODEARGS ?? '').split(' ').filter(Boolean))
+  const nodeArgs = [...nodeFlags, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])]
   const args = [
     ...nodeArgs,
     cliPath,
