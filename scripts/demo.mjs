@@ -14,10 +14,11 @@ let dexec
 try {
   await createContainer(containerd, { id: 'demo' })
   const socket = join(containerd.directory, 'dexec.sock')
+  // Started as an executable, so that the Node options of its first line apply.
   dexec = spawn(
-    process.execPath,
+    join(root, 'apps/cli/dist/main.js'),
     [
-      join(root, 'apps/cli/dist/main.js'), 'serve',
+      'serve',
       '--containerd', containerd.address,
       '--namespace', 'default',
       '--host', `unix://${socket}`,

@@ -24,8 +24,8 @@ Options:
       --rounds n           roundtrips per concurrent worker (default 2; quick 1)
       --only list          measure only these figures: roundtrip,concurrent,stdout,tty,stdin,stalled
       --cpu-prof dir       write a V8 CPU profile of dexec into dir
-      --node-flags list    space-separated Node options for the dexec process, such as
-                           "--max-semi-space-size=1"
+      --node-flags=list    space-separated Node options for the dexec process, given in
+                           NODE_OPTIONS, such as --node-flags="--max-semi-space-size=1"
   -h, --help               print this help
 
 Each option also reads an environment variable: BENCH_STDOUT_MIB, BENCH_TTY_MIB, ...

@@ -72,15 +72,16 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
 async function startDexec(containerd: ContainerdInstance, { cpuProfileDir, nodeFlags = [] }: StackOptions) {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run pnpm -s build first`)
   const socketPath = join(containerd.directory, 'dexec.sock')
-  const nodeArgs = [...nodeFlags, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])]
+  const nodeOptions = [...nodeFlags, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])]
   const args = [
-    ...nodeArgs,
-    cliPath,
     ...['serve', '--containerd', containerd.address, '--namespace', 'default'],
     ...['--host', `unix://${socketPath}`, '--state-dir', join(containerd.directory, 'dexec')],
     ...['--shutdown-timeout', '0'],
   ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] })
+  // Run as an executable, as users do, so that the Node options of its first line apply; extra
+  // options go through NODE_OPTIONS.
+  const env = nodeOptions.length ? { ...process.env, NODE_OPTIONS: nodeOptions.join(' ') } : process.env
+  const child = spawn(cliPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const client = new EngineClient(socketPath)
   const stop = async () => {

@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --optimize-for-size
+// --optimize-for-size makes V8 collect garbage sooner and keep a smaller heap: in the bench
+// the server's peak RSS under 128 concurrent execs fell from about 130 to 97 MB. It only
+// works on the command line, so the server is started by running this file, not `node FILE`.
 import { readFileSync } from 'node:fs'
 
 import { Command } from 'commander'

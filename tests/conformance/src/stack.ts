@@ -226,7 +226,7 @@ async function startDexec(containerd: ContainerdInstance) {
     ...['serve', '--containerd', containerd.address, '--namespace', 'default'],
     ...['--host', `unix://${socketPath}`, '--state-dir', join(containerd.directory, 'dexec')],
   ]
-  const child = spawn(process.execPath, [cliPath, ...args], {
+  const child = spawn(cliPath, args, {
     stdio: ['ignore', 'inherit', 'inherit'],
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))

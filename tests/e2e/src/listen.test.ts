@@ -186,7 +186,7 @@ const cliPath = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.m
 
 /** Runs `dexec serve` until it logs its address or exits; returns the address or the exit code and stderr. */
 function serveCli(args: string[]) {
-  const child = spawn(process.execPath, [cliPath, 'serve', '--log-level', 'info', ...args], {
+  const child = spawn(cliPath, ['serve', '--log-level', 'info', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let stderr = ''

@@ -38,7 +38,7 @@ export async function startStack(options: { namespace?: string; serveArgs?: stri
   const demo = await createContainer(containerd, { id: 'demo', namespace })
   const socketPath = join(containerd.directory, 'dexec.sock')
   const args = [
-    cliPath, 'serve',
+    'serve',
     '--containerd', containerd.address,
     '--namespace', namespace,
     '--host', `unix://${socketPath}`,
@@ -50,7 +50,8 @@ export async function startStack(options: { namespace?: string; serveArgs?: stri
     ...(options.serveArgs ?? []),
   ]
   const launch = async () => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] })
+    // Run as an executable, as users do, so that the Node options of its first line apply.
+    const child = spawn(cliPath, args, { stdio: ['ignore', 'inherit', 'inherit'] })
     await waitFor(() => existsSync(socketPath), { what: `dexec to listen on ${socketPath}` })
     return child
   }
