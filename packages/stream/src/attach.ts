@@ -1,7 +1,9 @@
+import { Socket } from 'node:net'
 import type { Readable, Writable } from 'node:stream'
 
 import { copyChunks, discardStream, isChunkSource } from './chunk-source.js'
 import { DetachKeyFilter } from './escape-scanner.js'
+import { readIntoPool } from './pooled-reads.js'
 import { StdcopyMuxer } from './stdcopy.js'
 
 const EMPTY = Buffer.alloc(0)
@@ -66,6 +68,7 @@ export class AttachSession {
   private lastActivity = Date.now()
   private stdinFilter: DetachKeyFilter | null = null
   private detachKeysTyped = false
+  private stdinFailed = false
   private probeTimer: NodeJS.Timeout | undefined
 
   constructor(private readonly options: AttachOptions) {
@@ -232,11 +235,25 @@ export class AttachSession {
       })
       source = input.pipe(this.stdinFilter)
     }
+    source.once('end', () => this.onInputEnd())
+    if (source === input && input instanceof Socket && readIntoPool(input, (chunk, release) => this.toStdin(chunk, release))) {
+      // The process may exit (closing its stdin) while the client still types.
+      stdin.on('error', () => (this.stdinFailed = true))
+      input.resume()
+      return
+    }
     this.countBytes('in', [source])
-    // The process may exit (closing its stdin) while the client still types.
     stdin.on('error', () => source.unpipe(stdin))
     source.pipe(stdin, { end: false })
-    source.once('end', () => this.onInputEnd())
+  }
+
+  /** Writes one chunk that readIntoPool read from the client into the process's stdin. */
+  private toStdin(chunk: Buffer, release: () => void): void {
+    const stdin = this.options.stdin!
+    if (this.stopped || this.stdinFailed || stdin.destroyed) return release()
+    this.options.onBytes?.('in', chunk.length)
+    // The callback also runs, with an error, for a write that a failure cut off.
+    stdin.write(chunk, () => release())
   }
 
   private countBytes(direction: StreamDirection, streams: (Readable | null)[]): void {
