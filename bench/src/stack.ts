@@ -6,9 +6,15 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { createContainer, startContainerd, waitFor, type ContainerdInstance } from '@dexec/testkit'
+import {
+  createContainer,
+  startContainerd,
+  startDockerd,
+  waitFor,
+  type ContainerdInstance,
+} from '@dexec/testkit'
 
-import { createDockerContainer, startDockerd } from './dockerd.js'
+import { createDockerContainer } from './dockerd.js'
 import { EngineClient } from './engine.js'
 
 const cliPath = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url))

@@ -1,5 +1,6 @@
 export { createContainer, DEFAULT_PATH, type CreateContainerOptions, type TestContainer } from './containers.js'
 export { startContainerd, type ContainerdInstance, type StartContainerdOptions } from './containerd.js'
 export { ctr } from './ctr.js'
+export { mountsBelow, startDockerd, type DockerdInstance } from './dockerd.js'
 export { buildBusyboxRootfs, BUSYBOX_PATH, ROOTFS_GROUP, ROOTFS_PASSWD } from './rootfs.js'
 export { waitFor } from './wait.js'

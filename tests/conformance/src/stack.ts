@@ -13,12 +13,13 @@ import {
   buildBusyboxRootfs,
   ctr,
   startContainerd,
+  startDockerd,
   waitFor,
   type ContainerdInstance,
+  type DockerdInstance,
 } from '@dexec/testkit'
 
 import { createSpecContainer, killSpecContainer } from './containers.js'
-import { startDockerd, type DockerdInstance } from './dockerd.js'
 import { API_PREFIX, EngineClient } from './engine-client.js'
 
 const execFileAsync = promisify(execFile)

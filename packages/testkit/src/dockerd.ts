@@ -1,19 +1,21 @@
-// Starts a private dockerd on a containerd that the tests started, and stops it again without
-// leaving processes, mounts or files behind.
+// A private dockerd on a containerd that a test or the bench started: its own data root, exec
+// root, pidfile, socket and config file under one temporary directory, networking off and the
+// vfs storage driver. Stopping it leaves no process, mount, cgroup or file behind.
 
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
 
-import { waitFor } from '@dexec/testkit'
+import { waitFor } from './wait.js'
 
-import { EngineClient } from './engine-client.js'
-import { unmountBelow } from './mounts.js'
+const execFileAsync = promisify(execFile)
 
-/** A dockerd process with its own data root, exec root and socket under one temporary directory. */
+/** A running dockerd with its own data root, exec root and socket under `directory`. */
 export interface DockerdInstance {
   readonly socketPath: string
   readonly directory: string
@@ -26,10 +28,9 @@ export interface DockerdInstance {
 const RUN_DIRECTORY = '/run/docker'
 
 /**
- * Starts dockerd on `containerdAddress` with networking features off and the vfs storage driver,
- * listening only on a unix socket in a new temporary directory. Its config file is one of its
- * own, so that a host `/etc/docker/daemon.json` is never read, and it moves the trust key that
- * dockerd 20.10 writes to `/etc/docker/key.json` by default into the temporary directory.
+ * Starts dockerd on `containerdAddress` and waits until `/_ping` returns 200. Its config file
+ * is one of its own, so that a host `/etc/docker/daemon.json` is never read, and it moves the
+ * trust key that dockerd 20.10 writes to `/etc/docker/key.json` by default into the directory.
  */
 export async function startDockerd(containerdAddress: string): Promise<DockerdInstance> {
   const directory = await mkdtemp(join(tmpdir(), 'dexec-dockerd-'))
@@ -50,28 +51,41 @@ export async function startDockerd(containerdAddress: string): Promise<DockerdIn
   const spawnError = new Promise<never>((_, reject) => child.once('error', reject))
   const stop = () => stopDockerd(child, exited, directory, runDirectoryExisted)
 
-  const client = new EngineClient(socketPath)
   const answers = () =>
-    client.request('GET', '/_ping', { unversioned: true }).then(
+    dockerRequest(socketPath, 'GET', '/_ping').then(
       (response) => response.status === 200,
       () => false,
     )
   try {
-    const ready = waitFor(answers, { timeoutMs: 30_000, what: 'dockerd to answer' })
+    const ready = waitFor(answers, { timeoutMs: 60_000, what: 'dockerd to respond to /_ping' })
     await Promise.race([spawnError, ready])
   } catch (error) {
     const logText = await readFile(logPath, 'utf8').catch(() => '')
     await stop()
-    throw new Error(startFailure(error as NodeJS.ErrnoException, socketPath, logText), {
-      cause: error,
-    })
+    const message = startFailure(error as NodeJS.ErrnoException, socketPath, logText)
+    throw new Error(message, { cause: error })
   }
   return { socketPath, directory, pid: child.pid!, stop }
 }
 
-function dockerdArguments(directory: string, config: string, containerd: string): string[] {
+/** Lists the mount points at or below `directory`, deepest first. */
+export async function mountsBelow(directory: string): Promise<string[]> {
+  const table = await readFile('/proc/self/mountinfo', 'utf8')
+  const points = table
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((point): point is string => point !== undefined)
+    // mountinfo escapes space, tab, newline and backslash as three octal digits.
+    .map((point) =>
+      point.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))),
+    )
+    .filter((point) => point === directory || point.startsWith(`${directory}/`))
+  return [...new Set(points)].sort((a, b) => b.length - a.length)
+}
+
+function dockerdArguments(directory: string, configPath: string, containerd: string): string[] {
   return [
-    `--config-file=${config}`,
+    `--config-file=${configPath}`,
     `--data-root=${join(directory, 'data')}`,
     `--exec-root=${join(directory, 'exec')}`,
     `--pidfile=${join(directory, 'docker.pid')}`,
@@ -92,7 +106,7 @@ function startFailure(error: NodeJS.ErrnoException, socketPath: string, logText:
     return "dockerd not found in PATH: scripts/setup.sh installs Debian's docker.io package"
   }
   const tail = logText.trim().split('\n').slice(-20).join('\n')
-  return `dockerd did not answer on ${socketPath}: ${error.message}\nend of its log:\n${tail}`
+  return `dockerd did not respond on ${socketPath}: ${error.message}\nend of its log:\n${tail}`
 }
 
 async function stopDockerd(
@@ -102,15 +116,16 @@ async function stopDockerd(
   runDirectoryExisted: boolean,
 ): Promise<void> {
   if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-    const client = new EngineClient(join(directory, 'docker.sock'))
-    await removeContainers(client).catch(() => undefined)
+    await removeContainers(join(directory, 'docker.sock')).catch(() => undefined)
     process.kill(child.pid, 'SIGTERM')
     const forced = setTimeout(() => child.kill('SIGKILL'), 20_000)
     await exited
     clearTimeout(forced)
   }
   // dockerd unmounts what it mounted when it shuts down cleanly; after a SIGKILL it cannot.
-  await unmountBelow(directory)
+  for (const point of await mountsBelow(directory)) {
+    await execFileAsync('umount', ['-l', point]).catch(() => undefined)
+  }
   await removeCgroups(basename(directory))
   await rm(directory, { recursive: true, force: true })
   if (!runDirectoryExisted) {
@@ -118,6 +133,19 @@ async function stopDockerd(
     await rmdir(join(RUN_DIRECTORY, 'plugins')).catch(() => undefined)
     await rmdir(RUN_DIRECTORY).catch(() => undefined)
   }
+}
+
+/** Force-removes every container of the daemon, so that no shim outlives it. */
+async function removeContainers(socketPath: string): Promise<void> {
+  const list = await dockerRequest(socketPath, 'GET', '/containers/json?all=1')
+  for (const { Id } of JSON.parse(list.body) as Array<{ Id: string }>) {
+    const removed = await dockerRequest(socketPath, 'DELETE', `/containers/${Id}?force=1`)
+    if (removed.status !== 204) {
+      throw new Error(`removing container ${Id} failed with ${removed.status}: ${removed.body}`)
+    }
+  }
+  // A removed container's shim exits shortly after the response.
+  await sleep(100)
 }
 
 /**
@@ -129,23 +157,31 @@ async function removeCgroups(name: string): Promise<void> {
   const root = '/sys/fs/cgroup'
   const hierarchies = await readdir(root, { withFileTypes: true }).catch(() => [])
   const candidates = [join(root, name)]
-  for (const entry of hierarchies)
+  for (const entry of hierarchies) {
     if (entry.isDirectory()) candidates.push(join(root, entry.name, name))
+  }
   for (const path of candidates) await rmdir(path).catch(() => undefined)
 }
 
-/** Force-removes every container of the daemon, so that no shim outlives it. */
-async function removeContainers(client: EngineClient): Promise<void> {
-  const list = await client.request('GET', '/containers/json?all=1')
-  const containers = JSON.parse(list.body.toString()) as Array<{ Id: string }>
-  for (const { Id } of containers) {
-    const removed = await client.request('DELETE', `/containers/${Id}?force=1`, {
-      timeoutMs: 60_000,
+/** Sends one unversioned request without a body to the daemon and reads the whole response. */
+function dockerRequest(
+  socketPath: string,
+  method: string,
+  path: string,
+): Promise<{ status: number; body: string }> {
+  const options = { socketPath, method, path, headers: { Host: 'docker' }, timeout: 60_000 }
+  return new Promise((resolve, reject) => {
+    const req = request(options, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() })
+      })
+      res.on('error', reject)
     })
-    if (removed.status !== 204) {
-      throw new Error(`removing container ${Id} failed with ${removed.status}: ${removed.body}`)
-    }
-  }
-  // A removed container's shim exits shortly after the response.
-  await sleep(100)
+    const timedOut = () => new Error(`${method} ${path} on ${socketPath} timed out`)
+    req.on('timeout', () => req.destroy(timedOut()))
+    req.on('error', reject)
+    req.end()
+  })
 }
