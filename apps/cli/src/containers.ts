@@ -113,27 +113,34 @@ async function inspectContainer(service: ExecService, client: ContainerdClient, 
 }
 
 /**
- * Renders an exec process that containerd still has. NOTE: containerd does
- * not keep an exec's command, user or attach flags, so only the fields it
- * stores are rendered: ID, Running, ExitCode, ContainerID, Pid.
+ * Renders an exec process that containerd still has, found by its id or a unique prefix of it
+ * (`ps --execs` prints 12 characters). NOTE: containerd does not keep an exec's command, user or
+ * attach flags, so only the fields it stores are rendered: ID, Running, ExitCode, ContainerID, Pid.
  */
-async function inspectExecProcess(client: ContainerdClient, execId: string) {
-  if (!/^[0-9a-f]{64}$/.test(execId)) return undefined
+async function inspectExecProcess(client: ContainerdClient, ref: string) {
+  if (!/^[0-9a-f]{1,64}$/.test(ref)) return undefined
+  const matches: Array<{ containerId: string; execId: string }> = []
   for (const task of await client.listTasks()) {
     // containerd fills only `id` (the container id) in the tasks it lists.
     const containerId = task.containerId || task.id
-    if (!(await execIdsOf(client, containerId)).includes(execId)) continue
-    const state = await client.getProcess(containerId, execId)
-    const running = state.status !== 'stopped'
-    return {
-      ID: execId,
-      Running: running,
-      ExitCode: running ? null : state.exitStatus,
-      ContainerID: containerId,
-      Pid: state.pid,
+    for (const execId of await execIdsOf(client, containerId)) {
+      if (execId.startsWith(ref)) matches.push({ containerId, execId })
     }
   }
-  return undefined
+  if (matches.length > 1) {
+    throw new CliError(`multiple exec processes match ${ref}: give more of the id`)
+  }
+  const match = matches[0]
+  if (!match) return undefined
+  const state = await client.getProcess(match.containerId, match.execId)
+  const running = state.status !== 'stopped'
+  return {
+    ID: match.execId,
+    Running: running,
+    ExitCode: running ? null : state.exitStatus,
+    ContainerID: match.containerId,
+    Pid: state.pid,
+  }
 }
 
 /** Rejects a --format value other than table or json. */

@@ -99,6 +99,12 @@ describe('e2e, dexec inspect', () => {
     expect(exec.Pid).toBeGreaterThan(0)
   })
 
+  it('finds an exec process by the 12-character id that ps --execs prints', async () => {
+    const result = await dexec(['inspect', sleeperExecId.slice(0, 12)])
+    const [exec] = JSON.parse(result.stdout) as [Record<string, unknown>]
+    expect(exec.ID).toBe(sleeperExecId)
+  })
+
   it('fails with 125 for an unknown id after printing the others', async () => {
     const result = await dexec(['inspect', 'nosuch'])
     expect(result.stdout).toBe('[]\n')
