@@ -97,6 +97,15 @@ describe('ExecService', () => {
     )
   })
 
+  it('reports when a running container started', async () => {
+    const before = Date.now()
+    await createContainer(containerd, { id: 'timed' })
+    const startedAt = Date.parse((await service.inspectContainer('timed')).State.StartedAt)
+    // The boot time in /proc/stat has whole seconds, so the start time can read up to 1 s early.
+    expect(startedAt).toBeGreaterThanOrEqual(before - 1_000)
+    expect(startedAt).toBeLessThanOrEqual(Date.now())
+  })
+
   it('reads a container again after containerd reports it updated', async () => {
     await createContainer(containerd, { id: 'relabelled' })
     const labelOf = (id: string) =>

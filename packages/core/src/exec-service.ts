@@ -28,6 +28,7 @@ import {
 } from './exec-recovery.js'
 import { runAttachedStart, runDetachedStart, type ClientStreams, type StartContext } from './exec-start.js'
 import type { ExecObserver } from './observer.js'
+import { processStartTime } from './process-start.js'
 import { renderContainerInspect, renderContainerSummary, renderExecInspect, type ExecInspect } from './render.js'
 import { parseSignal } from './signals.js'
 import { lookupUser } from './user-lookup.js'
@@ -261,7 +262,9 @@ export class ExecService {
   async inspectContainer(ref: string) {
     const record = await resolveContainer(this.client, ref)
     const view = await viewContainer(this.tasks, record)
-    return renderContainerInspect(view, this.store.execIdsOf(view.id))
+    // containerd does not keep when a task started; its init process does.
+    const startedAt = view.task ? await processStartTime(view.task.pid) : null
+    return renderContainerInspect(view, this.store.execIdsOf(view.id), startedAt)
   }
 
   /** Lists containers for GET /containers/json; stopped ones only with `all`. */

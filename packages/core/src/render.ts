@@ -43,8 +43,15 @@ const SUMMARY_STATUS: Record<ContainerStatus, string> = {
   exited: 'Exited',
 }
 
-/** Renders the container inspect fields that Docker clients read around exec. */
-export function renderContainerInspect(view: ContainerView, execIds: string[] | null) {
+/**
+ * Renders the container inspect fields that Docker clients read around exec. `startedAt` is
+ * when the container's init process started, when known.
+ */
+export function renderContainerInspect(
+  view: ContainerView,
+  execIds: string[] | null,
+  startedAt: Date | null = null,
+) {
   const { record, task } = view
   const process = record.spec?.process
   const args = process?.args ?? []
@@ -65,7 +72,7 @@ export function renderContainerInspect(view: ContainerView, execIds: string[] | 
       Pid: running ? (task?.pid ?? 0) : 0,
       ExitCode: view.status === 'exited' ? (task?.exitStatus ?? 0) : 0,
       Error: '',
-      StartedAt: ZERO_TIME,
+      StartedAt: running && startedAt ? startedAt.toISOString() : ZERO_TIME,
       FinishedAt: task?.exitedAt ? task.exitedAt.toISOString() : ZERO_TIME,
     },
     Image: record.image,
