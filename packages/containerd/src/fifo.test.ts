@@ -41,9 +41,21 @@ function writeBlocks(fifos: FifoSet, blocks: number): void {
 }
 
 function digestOf(blocks: number): string {
+  return sha256(Array.from({ length: blocks }, (_, index) => block(index)))
+}
+
+function sha256(chunks: Buffer[]): string {
   const hash = createHash('sha256')
-  for (let index = 0; index < blocks; index++) hash.update(block(index))
+  for (const chunk of chunks) hash.update(chunk)
   return hash.digest('hex')
+}
+
+/** Writes `blocks` blocks through the stdout FIFO, waits for the read end's EOF, closes the set. */
+async function feed(fifos: FifoSet, blocks: number): Promise<void> {
+  const ended = new Promise((resolve) => fifos.stdout!.once('end', resolve))
+  writeBlocks(fifos, blocks)
+  await ended
+  await fifos.close()
 }
 
 async function stdoutOnly(id: string): Promise<FifoSet> {
@@ -62,30 +74,22 @@ describe('FifoReadEnd', () => {
       bytes += chunk.length
       return true
     })
-    const ended = new Promise((resolve) => fifos.stdout!.once('end', resolve))
-    writeBlocks(fifos, 64)
-    await ended
-    await fifos.close()
+    await feed(fifos, 64)
     expect(bytes).toBe(64 * BLOCK)
     expect(hash.digest('hex')).toBe(digestOf(64))
     // The first 8 KiB buffer, then one 64 KiB buffer once a read filled it.
     expect(memory.size).toBe(2)
   })
 
-  it('reads into new memory after the handler kept a chunk, leaving the kept chunk intact', async () => {
+  it('reads into new memory after the handler kept a chunk, leaving that chunk intact', async () => {
     const fifos = await stdoutOnly('keep')
     const kept: Buffer[] = []
     fifos.stdout!.setChunkHandler((chunk) => {
       kept.push(chunk)
       return false
     })
-    const ended = new Promise((resolve) => fifos.stdout!.once('end', resolve))
-    writeBlocks(fifos, 16)
-    await ended
-    await fifos.close()
-    const hash = createHash('sha256')
-    for (const chunk of kept) hash.update(chunk)
-    expect(hash.digest('hex')).toBe(digestOf(16))
+    await feed(fifos, 16)
+    expect(sha256(kept)).toBe(digestOf(16))
     expect(new Set(kept.map((chunk) => chunk.buffer)).size).toBe(kept.length)
   })
 
@@ -93,13 +97,8 @@ describe('FifoReadEnd', () => {
     const fifos = await stdoutOnly('plain')
     const chunks: Buffer[] = []
     fifos.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk))
-    const ended = new Promise((resolve) => fifos.stdout!.once('end', resolve))
-    writeBlocks(fifos, 16)
-    await ended
-    await fifos.close()
-    const hash = createHash('sha256')
-    for (const chunk of chunks) hash.update(chunk)
-    expect(hash.digest('hex')).toBe(digestOf(16))
+    await feed(fifos, 16)
+    expect(sha256(chunks)).toBe(digestOf(16))
   })
 
   it('hands the chunks buffered before a handler was set to it first, in order', async () => {
