@@ -81,7 +81,7 @@ describe('FifoReadEnd', () => {
     expect(memory.size).toBe(2)
   })
 
-  it('reads into new memory after the handler kept a chunk, leaving that chunk intact', async () => {
+  it('reads into new memory after the handler kept a chunk and leaves it intact', async () => {
     const fifos = await stdoutOnly('keep')
     const kept: Buffer[] = []
     fifos.stdout!.setChunkHandler((chunk) => {
