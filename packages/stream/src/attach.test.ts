@@ -34,6 +34,19 @@ function session(overrides: Partial<AttachOptions>) {
 }
 
 describe('AttachSession', () => {
+  it('ends stdin at once when the client input ended before the session started', async () => {
+    const input = new PassThrough()
+    input.end()
+    input.resume()
+    await new Promise((resolve) => input.once('end', resolve))
+    const stdin = new PassThrough()
+    let stdinEnded = false
+    session({ input, stdin, onStdinEnd: () => void (stdinEnded = true) })
+    await new Promise((resolve) => stdin.once('finish', resolve))
+    await sleep(0)
+    expect(stdinEnded).toBe(true)
+  })
+
   it('copies stdout raw and drops stderr with raw framing', async () => {
     const stdout = new PassThrough()
     const stderr = new PassThrough()

@@ -82,7 +82,10 @@ export class AttachSession {
     if (options.output.destroyed) this.interrupt('client-gone')
     options.output.once('error', () => this.interrupt('client-gone'))
     options.input?.once('error', () => this.interrupt('client-gone'))
-    options.input?.once('end', () => this.probeClient())
+    // A client may also half-close (or close) right after its request: its 'end' was then
+    // emitted before this session existed, and waiting for it would wait forever.
+    if (options.input?.readableEnded) this.probeClient()
+    else options.input?.once('end', () => this.probeClient())
   }
 
   /** Tells whether every process output stream has reached EOF. */
@@ -235,8 +238,13 @@ export class AttachSession {
       })
       source = input.pipe(this.stdinFilter)
     }
-    source.once('end', () => this.onInputEnd())
-    if (source === input && input instanceof Socket && readIntoPool(input, (chunk, release) => this.toStdin(chunk, release))) {
+    if (input.readableEnded) process.nextTick(() => this.onInputEnd())
+    else source.once('end', () => this.onInputEnd())
+    const pooled =
+      source === input &&
+      input instanceof Socket &&
+      readIntoPool(input, (chunk, release) => this.toStdin(chunk, release))
+    if (pooled) {
       // The process may exit (closing its stdin) while the client still types.
       stdin.on('error', () => (this.stdinFailed = true))
       input.resume()

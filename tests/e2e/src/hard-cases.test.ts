@@ -2,6 +2,7 @@ import { Writable } from 'node:stream'
 import { finished, pipeline } from 'node:stream/promises'
 
 import { StdcopyDemuxer } from '@dexec/stream'
+import { waitFor } from '@dexec/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createExec, inspectExec } from './exec-api.js'
@@ -101,6 +102,33 @@ describe('e2e, cases that break Docker-compatible servers', () => {
     }
     await Promise.all(Array.from({ length: 4 }, () => worker(125)))
     expect(misses).toBe(0)
+  })
+
+  // The docker CLI half-closes at once when stdin is empty, often before dexec has started the
+  // process and set up the session; the process must still read EOF instead of waiting forever.
+  it('gives the process EOF when the client half-closes with empty stdin at once', async () => {
+    const config = { ...attachAll, AttachStdin: true, Cmd: ['wc', '-c'] }
+    const id = await createExec(stack.socketPath, 'demo', config)
+    const hijacked = await hijackStart(stack.socketPath, id)
+    hijacked.socket.end()
+    const output = await readMultiplexed(hijacked)
+    expect(output.stdout.trim()).toBe('0')
+    expect((await inspectExec(stack.socketPath, id)).ExitCode).toBe(0)
+  }, 15_000)
+
+  it('kills the process of a client that closed right after the upgrade', async () => {
+    const id = await createExec(stack.socketPath, 'demo', { ...attachAll, Cmd: ['sleep', '30'] })
+    const hijacked = await hijackStart(stack.socketPath, id)
+    hijacked.socket.destroy()
+    let exitCode: number | null = null
+    await waitFor(
+      async () => {
+        exitCode = (await inspectExec(stack.socketPath, id)).ExitCode
+        return exitCode !== null
+      },
+      { timeoutMs: 10_000, what: 'the exec to end' },
+    )
+    expect(exitCode).toBe(137)
   })
 
   it('delivers all output to a client that half-closes right after the upgrade', async () => {
