@@ -37,6 +37,12 @@ describe.skipIf(!hasDockerCli)('e2e, docker CLI exec', () => {
     expect(result.code).toBe(0)
   })
 
+  it('delivers the EOF of an empty stdin', async () => {
+    const result = await run(['exec', '-i', 'demo', 'wc', '-c'], { input: '' })
+    expect(result.stdout.toString().trim()).toBe('0')
+    expect(result.code).toBe(0)
+  }, 15_000)
+
   it('keeps the output that follows a stdin EOF', async () => {
     const script = 'cat; sleep 0.3; echo after-eof'
     const result = await run(['exec', '-i', 'demo', 'sh', '-c', script], { input: 'in\n' })
