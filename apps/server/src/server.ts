@@ -25,6 +25,8 @@ import { ServerMetrics } from './metrics.js'
 import { createUpgradeListener, writeResponse } from './upgrade.js'
 
 const KEEP_ALIVE_TIMEOUT_MS = 120_000
+// How long a shutdown waits for the kills of the processes whose streams it cut.
+const SETTLE_TIMEOUT_MS = 10_000
 
 /** Maximum length of the request target (path and query), in bytes. A longer one gets 414. */
 export const MAX_REQUEST_TARGET_BYTES = 8 * 1024
@@ -167,6 +169,9 @@ export async function startServer(options: ServerOptions): Promise<DexecServer> 
       http.closeAllConnections()
       for (const socket of hijacked) socket.destroy()
       await closed
+      // The processes of the cut streams are killed through containerd's client, so it stays
+      // open until those kills went out.
+      await service.settle(SETTLE_TIMEOUT_MS)
       // Before containerd's client closes, so that the exits of the cut streams are logged.
       await audit?.close()
       service.close()

@@ -60,6 +60,7 @@ export class ExecService {
   private readonly maxConcurrentStarts: number
   private shuttingDown = false
   private closed = false
+  private readonly attachedStarts = new Set<Promise<void>>()
   private readonly onError: NonNullable<ExecServiceOptions['onError']>
   private readonly watcher = new AbortController()
   private readonly observer: ExecObserver | undefined
@@ -198,7 +199,25 @@ export class ExecService {
    * Docker does once the status line is sent. Resolves when the session ends.
    */
   async startAttached(prepared: PreparedStart, request: StartExecRequest, streams: ClientStreams): Promise<void> {
-    await runAttachedStart(prepared, request, streams)
+    const session = runAttachedStart(prepared, request, streams)
+    this.attachedStarts.add(session)
+    try {
+      await session
+    } finally {
+      this.attachedStarts.delete(session)
+    }
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the attached starts in progress to end, such as those whose
+   * client connection was just cut and whose process is being killed. Call it before closing
+   * the containerd client, which those kills still need.
+   */
+  async settle(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
+    await Promise.race([Promise.allSettled([...this.attachedStarts]), timeout])
+    clearTimeout(timer)
   }
 
   /**

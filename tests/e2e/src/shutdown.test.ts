@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs'
+
+import { waitFor } from '@dexec/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createExec, inspectExec } from './exec-api.js'
@@ -32,5 +35,42 @@ describe('e2e, dexec shutdown', () => {
     expect(refused).toMatch(/^(ECONNREFUSED|ENOENT)$/)
     expect(await readMultiplexed(hijacked)).toEqual({ stdout: 'done\n', stderr: '' })
     expect(await exited).toBe(0)
+  })
+})
+
+describe('e2e, dexec shutdown after the grace period', () => {
+  let short: Stack
+
+  beforeAll(async () => {
+    // Without the audit log, whose flush at shutdown gave the kills time to go out anyway.
+    short = await startStack({ plain: true, serveArgs: ['--shutdown-timeout', '1'] })
+  })
+
+  afterAll(async () => {
+    await short?.stop()
+  })
+
+  it('kills the process of a stream that it cut before it exits', async () => {
+    const id = await createExec(short.socketPath, 'demo', {
+      AttachStdout: true,
+      AttachStderr: true,
+      Cmd: ['sleep', '1000'],
+    })
+    const hijacked = await hijackStart(short.socketPath, id)
+    let pid = 0
+    await waitFor(
+      async () => {
+        pid = (await inspectExec(short.socketPath, id)).Pid
+        return pid > 0
+      },
+      { what: 'the exec to run' },
+    )
+    const exited = new Promise<number | null>((resolve) => short.dexec.once('exit', (code) => resolve(code)))
+    short.dexec.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    hijacked.socket.destroy()
+    // The kill went out before dexec closed its containerd client; the shim reaps the process.
+    await waitFor(() => !existsSync(`/proc/${pid}`), { timeoutMs: 5_000, what: `process ${pid} to end` })
+    expect(existsSync(`/proc/${pid}`)).toBe(false)
   })
 })

@@ -31,8 +31,17 @@ export interface Stack {
   stop(): Promise<void>
 }
 
+/** Options of startStack. */
+export interface StackOptions {
+  namespace?: string
+  /** More `dexec serve` flags; they come last, so they win. */
+  serveArgs?: string[]
+  /** Leaves out the flags of the extensions (audit log, exec timeout) that every stack has. */
+  plain?: boolean
+}
+
 /** Starts containerd, creates `demo` and runs `dexec serve` as its own process. */
-export async function startStack(options: { namespace?: string; serveArgs?: string[] } = {}): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const namespace = options.namespace ?? 'default'
   const containerd = await startContainerd()
   const demo = await createContainer(containerd, { id: 'demo', namespace })
@@ -43,10 +52,9 @@ export async function startStack(options: { namespace?: string; serveArgs?: stri
     '--namespace', namespace,
     '--host', `unix://${socketPath}`,
     '--state-dir', join(containerd.directory, 'dexec'),
-    // Every stack runs with the extensions on, so Docker clients are tested against them too;
-    // a test's own serveArgs come later and win.
-    '--audit-log', join(containerd.directory, 'audit.log'),
-    '--exec-timeout', '3600',
+    // Every stack runs with the extensions on unless it asks for a plain server, so Docker
+    // clients are tested against them too; a test's own serveArgs come later and win.
+    ...(options.plain ? [] : extensionFlags(containerd.directory)),
     ...(options.serveArgs ?? []),
   ]
   const launch = async () => {
@@ -81,4 +89,9 @@ export async function startStack(options: { namespace?: string; serveArgs?: stri
     },
   }
   return stack
+}
+
+/** The flags that turn on the extensions: an audit log in `directory` and an exec timeout. */
+function extensionFlags(directory: string): string[] {
+  return ['--audit-log', join(directory, 'audit.log'), '--exec-timeout', '3600']
 }
