@@ -65,12 +65,15 @@ describe('e2e, dexec shutdown after the grace period', () => {
       },
       { what: 'the exec to run' },
     )
-    const exited = new Promise<number | null>((resolve) => short.dexec.once('exit', (code) => resolve(code)))
+    const exited = new Promise<number | null>((resolve) => {
+      short.dexec.once('exit', (code) => resolve(code))
+    })
     short.dexec.kill('SIGTERM')
     expect(await exited).toBe(0)
     hijacked.socket.destroy()
     // The kill went out before dexec closed its containerd client; the shim reaps the process.
-    await waitFor(() => !existsSync(`/proc/${pid}`), { timeoutMs: 5_000, what: `process ${pid} to end` })
+    const ended = () => !existsSync(`/proc/${pid}`)
+    await waitFor(ended, { timeoutMs: 5_000, what: `process ${pid} to end` })
     expect(existsSync(`/proc/${pid}`)).toBe(false)
   })
 })
