@@ -44,11 +44,17 @@ try {
     ].join('\n'),
   )
   await new Promise((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
+    // Ctrl-C reaches dexec too (same process group), so its exit after a signal is expected.
+    let signalled = false
+    const stop = () => {
+      signalled = true
+      resolve()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
     dexec.once('exit', (code, signal) => {
-      // Say why the demo ends: dexec itself stopped, not Ctrl-C.
-      process.stdout.write(`dexec exited (${signal ?? `code ${code}`}); stopping containerd\n`)
+      // Say why the demo ends when dexec stopped by itself.
+      if (!signalled) process.stdout.write(`dexec exited (${signal ?? `code ${code}`}); stopping containerd\n`)
       resolve()
     })
   })

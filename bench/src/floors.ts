@@ -67,6 +67,7 @@ function drain(stream: Readable): Promise<void> {
 export async function ctrThroughput(containerd: ContainerdInstance, bytes: number, tty: boolean): Promise<number> {
   const execId = `floor-${randomBytes(6).toString('hex')}`
   const ctrArgs = ['-a', containerd.address, '-n', 'default', 'task', 'exec', '--exec-id', execId]
+  ctrArgs.push('--fifo-dir', containerd.fifoDir)
   if (tty) ctrArgs.push('-t')
   ctrArgs.push(CONTAINER, ...zeroWriter(bytes))
   const [command, args] = tty

@@ -23,6 +23,11 @@ export interface ContainerdInstance {
    */
   readonly runcRoot: string
   /**
+   * The directory for the stdio FIFOs that `ctr run` and `ctr tasks exec` create. ctr's default
+   * (/run/containerd/fifo) belongs to the machine's containerd; pass it as `--fifo-dir`.
+   */
+  readonly fifoDir: string
+  /**
    * A tag unique to this instance for naming host-wide things such as cgroup
    * paths: ctr's default cgroup `/<namespace>/<id>` is shared by every
    * containerd, and `ctr tasks kill -a` signals the whole cgroup.
@@ -66,6 +71,7 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
     },
     logPath,
     runcRoot: join(directory, 'runc'),
+    fifoDir: join(directory, 'fifo'),
     tag: basename(directory),
     restart: async (whileDown) => {
       running.child.kill('SIGTERM')

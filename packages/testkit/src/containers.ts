@@ -45,10 +45,9 @@ export async function createContainer(
   const cgroup = `/${containerd.tag}-${namespace}-${options.id}`
   // `ctr containers create` makes the container without a task; it takes
   // neither --runc-root nor --cgroup, which only matter to a task.
+  const taskFlags = ['--runc-root', containerd.runcRoot, '--cgroup', cgroup, '--fifo-dir', containerd.fifoDir]
   const args =
-    options.start === false
-      ? ['containers', 'create', '--rootfs']
-      : ['run', '--rootfs', '--runc-root', containerd.runcRoot, '--cgroup', cgroup, '-d']
+    options.start === false ? ['containers', 'create', '--rootfs'] : ['run', '--rootfs', ...taskFlags, '-d']
   for (const env of [`PATH=${DEFAULT_PATH}`, ...(options.env ?? [])]) args.push('--env', env)
   for (const [key, value] of Object.entries(options.labels ?? {})) args.push('--label', `${key}=${value}`)
   args.push(rootfs, options.id, ...(options.command ?? ['tail', '-f', '/dev/null']))

@@ -44,6 +44,8 @@ export async function createSpecContainer(
           specPath,
           '--runc-root',
           containerd.runcRoot,
+          '--fifo-dir',
+          containerd.fifoDir,
           ...labels,
           options.id,
         ]

@@ -84,6 +84,7 @@ describe.skipIf(!hasDockerCli)('e2e, docker CLI exec', () => {
     const address = stack.containerd.address
     await ctr(address, 'default', [
       'run', '--rootfs', '-d', '--runc-root', stack.containerd.runcRoot,
+      '--fifo-dir', stack.containerd.fifoDir,
       '--cgroup', `/${stack.containerd.tag}-by-ctr`, '--env', 'PATH=/bin',
       stack.demo.rootfs, 'by-ctr', 'tail', '-f', '/dev/null',
     ])
