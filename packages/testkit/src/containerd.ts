@@ -88,6 +88,9 @@ async function launch(configPath: string, address: string, logPath: string) {
   const log = createWriteStream(logPath, { flags: 'a' })
   const child = spawn('containerd', ['--config', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: Ctrl-C in a terminal must not stop containerd before the programs
+    // that use it (dexec kills its execs' processes through it), nor before stop() cleans up.
+    detached: true,
   })
   child.stdout!.pipe(log)
   child.stderr!.pipe(log)
