@@ -7,7 +7,7 @@ import { readIntoPool } from './pooled-reads.js'
 import { StdcopyMuxer } from './stdcopy.js'
 
 const EMPTY = Buffer.alloc(0)
-const PROBE_INTERVAL_MS = 250
+const PROBE_INTERVAL_MS = 500
 
 /** The framing of process output on the client connection. */
 export type OutputFraming = 'raw' | 'multiplexed'
@@ -84,8 +84,9 @@ export class AttachSession {
     options.input?.once('error', () => this.interrupt('client-gone'))
     // A client may also half-close (or close) right after its request: its 'end' was then
     // emitted before this session existed, and waiting for it would wait forever.
-    if (options.input?.readableEnded) this.probeClient()
-    else options.input?.once('end', () => this.probeClient())
+    // The client is probed from the start: while stdin waits for the process, its socket is
+    // not read, so a client that went away would not show up as an EOF either.
+    if (options.input) this.probeClient()
   }
 
   /** Tells whether every process output stream has reached EOF. */
@@ -131,10 +132,10 @@ export class AttachSession {
   }
 
   /**
-   * Watches a client whose input reached EOF, because a half-close (stdin
-   * done, output still wanted) and a full close look the same on the read
-   * side. A zero-length write distinguishes them on a unix socket because it fails
-   * with EPIPE once the peer has closed, and succeeds after a half-close.
+   * Watches whether the client is still there. Its input does not tell: a half-close (stdin
+   * done, output still wanted) and a full close look the same on the read side, and input is
+   * not read while the process's stdin is full. A zero-length write tells on a unix socket,
+   * because it fails with EPIPE once the peer has closed and succeeds after a half-close.
    * NOTE: on TCP a zero-length write sends nothing, so a client that closed
    * without a reset is noticed only when output fails to reach it.
    */
@@ -277,7 +278,11 @@ export class AttachSession {
   private onInputEnd(): void {
     if (this.stopped || this.detachKeysTyped) return
     if (this.options.tty) {
-      this.interrupt('stdin-closed')
+      // EOF on a terminal's stdin leaves the process running, but a client that closed
+      // altogether is gone: one probe tells the two apart.
+      const { output } = this.options
+      if (!output.writable) return this.interrupt('client-gone')
+      output.write(EMPTY, (err) => this.interrupt(err ? 'client-gone' : 'stdin-closed'))
       return
     }
     this.options.stdin!.end(() => void this.options.onStdinEnd?.())

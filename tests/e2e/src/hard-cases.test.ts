@@ -131,6 +131,26 @@ describe('e2e, cases that break Docker-compatible servers', () => {
     expect(exitCode).toBe(137)
   })
 
+  it('kills the process of a TTY client that closed after a while', async () => {
+    const config = { ...attachAll, AttachStdin: true, Tty: true, Cmd: ['sleep', '30'] }
+    const id = await createExec(stack.socketPath, 'demo', config)
+    const hijacked = await hijackStart(stack.socketPath, id, { Tty: true })
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    hijacked.socket.destroy()
+    expect(await exitCodeOf(id)).toBe(137)
+  })
+
+  it('kills the process of a client that closed while its stdin waited for the process', async () => {
+    const config = { ...attachAll, AttachStdin: true, Cmd: ['sleep', '30'] }
+    const id = await createExec(stack.socketPath, 'demo', config)
+    const hijacked = await hijackStart(stack.socketPath, id)
+    // More than the FIFO and dexec's read buffers take, so dexec stops reading the socket.
+    hijacked.socket.write(Buffer.alloc(2 * 1024 * 1024))
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    hijacked.socket.destroy()
+    expect(await exitCodeOf(id)).toBe(137)
+  })
+
   it('delivers all output to a client that half-closes right after the upgrade', async () => {
     const id = await createExec(stack.socketPath, 'demo', {
       ...attachAll,
@@ -144,3 +164,14 @@ describe('e2e, cases that break Docker-compatible servers', () => {
     expect((await inspectExec(stack.socketPath, id)).ExitCode).toBe(0)
   })
 })
+
+/** Waits up to 5 s for an exec to end and returns its exit code. */
+async function exitCodeOf(id: string): Promise<number | null> {
+  let exitCode: number | null = null
+  const ended = async () => {
+    exitCode = (await inspectExec(stack.socketPath, id)).ExitCode
+    return exitCode !== null
+  }
+  await waitFor(ended, { timeoutMs: 5_000, what: `exec ${id} to end` })
+  return exitCode
+}
