@@ -27,6 +27,8 @@ import type { Semaphore } from './semaphore.js'
 import { lookupUser } from './user-lookup.js'
 
 const SIGKILL = 9
+// How long an attached start whose client went away waits for its killed process to be released.
+const KILLED_EXIT_WAIT_MS = 5_000
 
 /** The client side of an attached start: the hijacked connection. */
 export interface ClientStreams {
@@ -71,7 +73,7 @@ export async function runDetachedStart(
 ): Promise<void> {
   const launched = await launch(context, request.ConsoleSize, false)
   for (const stream of [launched.fifos.stdout, launched.fifos.stderr]) if (stream) discardStream(stream)
-  finishOnExit(context, launched)
+  void finishOnExit(context, launched)
 }
 
 /**
@@ -101,7 +103,7 @@ export async function runAttachedStart(
     // Nothing to copy: dockerd ends such a stream as soon as the process
     // runs, and the exit is recorded when it comes.
     streams.output.end()
-    finishOnExit(context, launched)
+    void finishOnExit(context, launched)
     return
   }
   const session = new AttachSession({
@@ -133,7 +135,12 @@ export async function runAttachedStart(
   session.stop()
   await handleInterruption(context, first.reason)
   streams.output.end()
-  finishOnExit(context, launched)
+  const finished = finishOnExit(context, launched)
+  // A killed process ends within moments. Waiting for its release keeps this start in progress
+  // until then, so that a shutdown keeps containerd's client open for its deletion.
+  if (first.reason === 'client-gone' && context.killOnDisconnect) {
+    await Promise.race([finished, sleep(KILLED_EXIT_WAIT_MS, undefined, { ref: false })])
+  }
 }
 
 /**
@@ -272,9 +279,12 @@ async function release(context: StartContext, launched: Launched): Promise<void>
     .catch((err: unknown) => context.reportError(err, 'delete an exited process'))
 }
 
-/** Records the exit and releases the process once it exits, without waiting for it. */
-function finishOnExit(context: StartContext, launched: Launched): void {
-  void launched.exit.then(async (status) => {
+/**
+ * Records the exit and releases the process once it exits. Callers need not wait for the
+ * returned promise, which never rejects.
+ */
+function finishOnExit(context: StartContext, launched: Launched): Promise<void> {
+  return launched.exit.then(async (status) => {
     recordExit(context, status)
     await release(context, launched)
   })

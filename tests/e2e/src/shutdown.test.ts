@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 
 import { waitFor } from '@dexec/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -65,6 +66,10 @@ describe('e2e, dexec shutdown after the grace period', () => {
       },
       { what: 'the exec to run' },
     )
+    // The shim keeps this file until the process is deleted from containerd.
+    const taskState = join(short.containerd.directory, 'state/io.containerd.runtime.v2.task')
+    const pidFile = join(taskState, 'default/demo', `${id}.pid`)
+    expect(existsSync(pidFile)).toBe(true)
     const exited = new Promise<number | null>((resolve) => {
       short.dexec.once('exit', (code) => resolve(code))
     })
@@ -75,5 +80,7 @@ describe('e2e, dexec shutdown after the grace period', () => {
     const ended = () => !existsSync(`/proc/${pid}`)
     await waitFor(ended, { timeoutMs: 5_000, what: `process ${pid} to end` })
     expect(existsSync(`/proc/${pid}`)).toBe(false)
+    // dexec deleted the exited process before it closed its containerd client.
+    expect(existsSync(pidFile)).toBe(false)
   })
 })
