@@ -81,7 +81,7 @@ describe('FifoReadEnd', () => {
     expect(memory.size).toBe(2)
   })
 
-  it('reads into new memory after the handler kept a chunk and leaves it intact', async () => {
+  it('reads into new memory after a kept chunk', async () => {
     const fifos = await stdoutOnly('keep')
     const kept: Buffer[] = []
     fifos.stdout!.setChunkHandler((chunk) => {
@@ -101,7 +101,7 @@ describe('FifoReadEnd', () => {
     expect(sha256(chunks)).toBe(digestOf(16))
   })
 
-  it('hands the chunks buffered before a handler was set to it first, in order', async () => {
+  it('hands earlier buffered chunks first', async () => {
     const fifos = await stdoutOnly('switch')
     const stdout = fifos.stdout!
     writeBlocks(fifos, 8)

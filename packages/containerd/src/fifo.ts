@@ -116,7 +116,8 @@ class OpenFifoSet implements FifoSet {
 
 /**
  * Removes the FIFOs at `paths` and their directory. The paths are known, so this costs one
- * unlink each and one rmdir; only a directory that holds something else is removed recursively.
+ * unlink each and one rmdir. Only a directory that contains something else is removed
+ * recursively.
  */
 async function removeFifoDirectory(directory: string, paths: string[]): Promise<void> {
   await Promise.all(paths.filter(Boolean).map((path) => unlink(path).catch(() => undefined)))
@@ -191,8 +192,10 @@ export class FifoReadEnd extends Socket {
    */
   setChunkHandler(handler: FifoChunkHandler | null): void {
     if (handler) {
-      for (let chunk = this.read() as Buffer | null; chunk !== null; chunk = this.read() as Buffer | null) {
-        handler(chunk)
+      let buffered = this.read() as Buffer | null
+      while (buffered !== null) {
+        handler(buffered)
+        buffered = this.read() as Buffer | null
       }
     }
     this.#target.handler = handler

@@ -82,10 +82,8 @@ export class AttachSession {
     if (options.output.destroyed) this.interrupt('client-gone')
     options.output.once('error', () => this.interrupt('client-gone'))
     options.input?.once('error', () => this.interrupt('client-gone'))
-    // A client may also half-close (or close) right after its request: its 'end' was then
-    // emitted before this session existed, and waiting for it would wait forever.
-    // The client is probed from the start: while stdin waits for the process, its socket is
-    // not read, so a client that went away would not show up as an EOF either.
+    // The client is probed from the start, because its EOF may have come before this session
+    // existed, and while the process's stdin is full its socket is not read at all.
     if (options.input) this.probeClient()
   }
 
@@ -134,8 +132,9 @@ export class AttachSession {
   /**
    * Watches whether the client is still there. Its input does not tell: a half-close (stdin
    * done, output still wanted) and a full close look the same on the read side, and input is
-   * not read while the process's stdin is full. A zero-length write tells on a unix socket,
-   * because it fails with EPIPE once the peer has closed and succeeds after a half-close.
+   * not read while the process's stdin is full. A zero-length write distinguishes them on a
+   * unix socket, because it fails with EPIPE once the peer has closed and succeeds after a
+   * half-close.
    * NOTE: on TCP a zero-length write sends nothing, so a client that closed
    * without a reset is noticed only when output fails to reach it.
    */
@@ -194,7 +193,8 @@ export class AttachSession {
   private pipeOutput(): Map<Readable, Writable> {
     const { output, stdout, stderr, framing } = this.options
     const writers = new Map<Readable, Writable>()
-    const copied = framing === 'multiplexed' ? ([[stdout, 1], [stderr, 2]] as const) : ([[stdout, null]] as const)
+    const copied =
+      framing === 'multiplexed' ? ([[stdout, 1], [stderr, 2]] as const) : ([[stdout, null]] as const)
     const muxer = new StdcopyMuxer(output)
     for (const [stream, frame] of copied) {
       if (!stream) continue
@@ -218,6 +218,7 @@ export class AttachSession {
     return writers
   }
 
+  /** Records the activity and the byte count of one output chunk that copyChunks wrote. */
   private onOutput(length: number): void {
     this.lastActivity = Date.now()
     if (!this.stopped) this.options.onBytes?.('out', length)
@@ -279,7 +280,7 @@ export class AttachSession {
     if (this.stopped || this.detachKeysTyped) return
     if (this.options.tty) {
       // EOF on a terminal's stdin leaves the process running, but a client that closed
-      // altogether is gone: one probe tells the two apart.
+      // altogether is gone, so one probe decides between the two.
       const { output } = this.options
       if (!output.writable) return this.interrupt('client-gone')
       output.write(EMPTY, (err) => this.interrupt(err ? 'client-gone' : 'stdin-closed'))

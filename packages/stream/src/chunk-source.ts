@@ -44,7 +44,7 @@ export interface ChunkCopyOptions {
  * Writable may keep the chunk itself (a PassThrough does), so it gets a copy.
  */
 export function copyChunks(source: ChunkSource, output: Writable, options: ChunkCopyOptions): void {
-  const copiesOut = output instanceof Socket
+  const outputIsSocket = output instanceof Socket
   let waiting = false
   const resume = () => {
     waiting = false
@@ -55,12 +55,12 @@ export function copyChunks(source: ChunkSource, output: Writable, options: Chunk
     options.onChunk?.(chunk.length)
     // The owner notices a closed output through the output's own events.
     if (output.destroyed || output.writableEnded) return true
-    const payload = copiesOut ? chunk : Buffer.from(chunk)
+    const payload = outputIsSocket ? chunk : Buffer.from(chunk)
     let ready: boolean
     if (options.frame === null) {
       ready = output.write(payload)
     } else {
-      // One writev for header and payload, and the payload is not copied.
+      // Corked, the header and the payload leave in one writev.
       output.cork()
       output.write(frameHeader(options.frame, chunk.length))
       ready = output.write(payload)
@@ -71,7 +71,7 @@ export function copyChunks(source: ChunkSource, output: Writable, options: Chunk
       source.pause()
       output.once('drain', resume)
     }
-    return !copiesOut || output.writableLength === 0
+    return !outputIsSocket || output.writableLength === 0
   })
 }
 

@@ -26,7 +26,7 @@ interface UserBufferInternals {
  * Node reads into caller memory when a socket is constructed with the `onread` option, which a
  * socket accepted by http.Server never is. This applies the same setting afterwards.
  * NOTE: it relies on Node's private `kBuffer`, `kBufferCb` and `kBufferGen` symbols of
- * net.Socket and on the handle's `useUserBuffer()`, which back `onread` in Node 12 to 22.
+ * net.Socket and on the handle's `useUserBuffer()`, which back `onread` (checked on Node 20.20).
  * When any of them is missing the socket is left alone, so a Node without them is slower,
  * not wrong.
  */
@@ -34,10 +34,14 @@ export function readIntoPool(socket: Socket, onChunk: PooledChunkHandler): boole
   const internals = userBufferInternals(socket)
   if (!internals) return false
   const pool = new ReadPool()
+
   // Bytes the socket read before the switch come first.
-  for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) {
-    onChunk(chunk, () => {})
+  let early = socket.read() as Buffer | null
+  while (early !== null) {
+    onChunk(early, () => {})
+    early = socket.read() as Buffer | null
   }
+
   let waiting = false
   const slots = socket as unknown as Record<symbol, unknown>
   slots[internals.kBuffer] = true
@@ -58,24 +62,32 @@ export function readIntoPool(socket: Socket, onChunk: PooledChunkHandler): boole
     waiting = pool.exhausted
     return !waiting
   }
+
   internals.useUserBuffer.call((socket as unknown as { _handle: object })._handle, pool.current)
   return true
 }
 
-/** Finds the internals that `onread` uses, on a plain socket (not TLS) that is not reading into caller memory yet. */
+/**
+ * Finds the internals that `onread` uses, on a plain socket (not TLS) that does not read into
+ * caller memory yet.
+ */
 function userBufferInternals(socket: Socket): UserBufferInternals | null {
   if (!(socket instanceof Socket) || socket.destroyed) return null
-  const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown; constructor?: { name?: string } } })._handle
+  type Handle = { useUserBuffer?: unknown; constructor?: { name?: string } }
+  const handle = (socket as unknown as { _handle?: Handle })._handle
   const handleType = handle?.constructor?.name
-  if (typeof handle?.useUserBuffer !== 'function' || (handleType !== 'Pipe' && handleType !== 'TCP')) return null
-  const symbols = new Map(Object.getOwnPropertySymbols(socket).map((symbol) => [symbol.description, symbol]))
+  if (typeof handle?.useUserBuffer !== 'function') return null
+  if (handleType !== 'Pipe' && handleType !== 'TCP') return null
+  const ownSymbols = Object.getOwnPropertySymbols(socket)
+  const symbols = new Map(ownSymbols.map((symbol) => [symbol.description, symbol]))
   const kBuffer = symbols.get('kBuffer')
   const kBufferCb = symbols.get('kBufferCb')
   const kBufferGen = symbols.get('kBufferGen')
   if (!kBuffer || !kBufferCb || !kBufferGen) return null
   const slots = socket as unknown as Record<symbol, unknown>
   if (slots[kBuffer] !== null || slots[kBufferCb] !== null) return null
-  return { kBuffer, kBufferCb, kBufferGen, useUserBuffer: handle.useUserBuffer as (buffer: Buffer) => void }
+  const useUserBuffer = handle.useUserBuffer as (buffer: Buffer) => void
+  return { kBuffer, kBufferCb, kBufferGen, useUserBuffer }
 }
 
 /**

@@ -104,8 +104,8 @@ describe('e2e, cases that break Docker-compatible servers', () => {
     expect(misses).toBe(0)
   })
 
-  // The docker CLI half-closes at once when stdin is empty, often before dexec has started the
-  // process and set up the session; the process must still read EOF instead of waiting forever.
+  // The docker CLI half-closes at once when stdin is empty, often before dexec has set up the
+  // session. The process must still read EOF instead of waiting forever.
   it('gives the process EOF when the client half-closes with empty stdin at once', async () => {
     const config = { ...attachAll, AttachStdin: true, Cmd: ['wc', '-c'] }
     const id = await createExec(stack.socketPath, 'demo', config)
@@ -140,7 +140,7 @@ describe('e2e, cases that break Docker-compatible servers', () => {
     expect(await exitCodeOf(id)).toBe(137)
   })
 
-  it('kills the process of a client that closed while its stdin waited for the process', async () => {
+  it('kills the process of a closed client with stdin full', async () => {
     const config = { ...attachAll, AttachStdin: true, Cmd: ['sleep', '30'] }
     const id = await createExec(stack.socketPath, 'demo', config)
     const hijacked = await hijackStart(stack.socketPath, id)

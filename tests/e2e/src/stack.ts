@@ -52,8 +52,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     '--namespace', namespace,
     '--host', `unix://${socketPath}`,
     '--state-dir', join(containerd.directory, 'dexec'),
-    // Every stack runs with the extensions on unless it asks for a plain server, so Docker
-    // clients are tested against them too; a test's own serveArgs come later and win.
+    // Every stack runs with the extensions on unless it requests a plain server, so Docker
+    // clients are tested against them too. A test's own serveArgs come later and win.
     ...(options.plain ? [] : extensionFlags(containerd.directory)),
     ...(options.serveArgs ?? []),
   ]
@@ -91,7 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return stack
 }
 
-/** The flags that turn on the extensions: an audit log in `directory` and an exec timeout. */
+/** Returns the flags that turn on the extensions: an audit log in `directory`, an exec timeout. */
 function extensionFlags(directory: string): string[] {
   return ['--audit-log', join(directory, 'audit.log'), '--exec-timeout', '3600']
 }
